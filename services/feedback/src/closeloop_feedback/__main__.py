@@ -1,0 +1,18 @@
+"""``python -m closeloop_feedback``: run the feedback service."""
+
+from __future__ import annotations
+
+from closeloop_shared.http.app import run_service
+
+from closeloop_feedback.bootstrap import bootstrap
+from closeloop_feedback.config import FeedbackSettings
+
+
+def main() -> None:
+    settings = FeedbackSettings()
+    app, _ = bootstrap(settings)
+    run_service(app, settings)
+
+
+if __name__ == "__main__":
+    main()

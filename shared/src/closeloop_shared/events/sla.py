@@ -1,0 +1,79 @@
+"""Events the SLA service publishes on ``sla.events.v1``, and its internal commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from closeloop_shared.events.common import ComplaintEvent
+from closeloop_shared.events.registry import event_type
+from closeloop_shared.topics import SLA_COMMANDS, SLA_EVENTS
+
+T = SLA_EVENTS.name
+
+
+class ClockEvent(ComplaintEvent):
+    """Identifies one clock of one complaint and the policy it runs under."""
+
+    clock: str
+    policy_id: str
+    policy_version: int
+    severity: str | None = None
+    deadline: datetime | None = None
+
+
+@event_type("closeloop.sla.clock.started.v1", topic=T)
+class ClockStarted(ClockEvent):
+    """A clock started; ``deadline`` is when it breaches if nothing happens."""
+
+    target: str  # ISO-8601 duration
+
+
+@event_type("closeloop.sla.clock.paused.v1", topic=T)
+class ClockPaused(ClockEvent):
+    """Waiting for the customer: working time stops counting."""
+
+
+@event_type("closeloop.sla.clock.resumed.v1", topic=T)
+class ClockResumed(ClockEvent):
+    """Working time counts again; the deadline moved by the pause."""
+
+
+@event_type("closeloop.sla.clock.extended.v1", topic=T)
+class ClockExtended(ClockEvent):
+    """The deadline moved by a recorded extension."""
+
+    reason: str
+
+
+@event_type("closeloop.sla.clock.warning.v1", topic=T)
+class ClockWarning(ClockEvent):
+    """A configured fraction of the time limit has been used."""
+
+    threshold: float
+
+
+@event_type("closeloop.sla.clock.breached.v1", topic=T)
+class ClockBreached(ClockEvent):
+    """The deadline passed before the clock was met. ``detected_at - deadline`` is the lag."""
+
+    detected_at: datetime
+    breach_number: int = 1
+
+
+@event_type("closeloop.sla.clock.met.v1", topic=T)
+class ClockMet(ClockEvent):
+    """The clock stopped in time (or late, with ``late`` set)."""
+
+    late: bool = False
+    working_seconds: float
+
+
+@event_type("closeloop.sla.command.expire.v1", topic=SLA_COMMANDS.name)
+class ExpireClock(ComplaintEvent):
+    """Internal: a timer found a due instant; the stream processor fires it exactly once."""
+
+    clock: str
+    kind: Literal["warning", "breach"]
+    due_at: datetime
+    threshold: float | None = None

@@ -1,0 +1,1 @@
+"""FastAPI building blocks shared by the services' HTTP APIs."""

@@ -1,0 +1,64 @@
+"""The one FastAPI app factory every service uses, and the process runner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from closeloop_shared.http.errors import install_error_handlers
+from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.observability.health import Readiness, health_router
+from closeloop_shared.observability.logging import configure_logging
+from closeloop_shared.settings import ServiceSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    lifespan: Lifespan | None = None,
+    readiness: Readiness | None = None,
+    description: str = "",
+) -> FastAPI:
+    """A FastAPI app with Closeloop's error shape, body limit, metrics and health routes."""
+    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.readiness = readiness or Readiness()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def run_service(app: FastAPI, settings: ServiceSettings) -> None:
+    """Serve ``app`` until SIGTERM/SIGINT; uvicorn runs the lifespan shutdown, which stops
+    consumers after their current record and commits (graceful shutdown)."""
+    configure_logging(settings.service_name, settings.log_level)
+    problems = settings.check_production()
+    if problems:
+        raise SystemExit("refusing to start in production: " + "; ".join(problems))
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+        access_log=False,
+    )
+    asyncio.run(uvicorn.Server(config).serve())
+
+
+async def _noop(_: FastAPI) -> AsyncIterator[None]:
+    yield

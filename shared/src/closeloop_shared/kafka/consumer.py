@@ -1,0 +1,213 @@
+"""The consumer loop: at-least-once delivery with an effectively-once effect.
+
+Offsets are committed only after the handler returned, i.e. after its effect is durable;
+handlers are idempotent (see ``closeloop_shared.mongo.applied_once``), so a redelivery
+after a crash changes nothing. A record that keeps failing goes to ``<topic>.dlq`` with the
+error in headers and the partition keeps flowing. Infrastructure outages (database or broker
+unreachable) are not the record's fault: they are retried until the dependency is back,
+never dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeAlias
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from pymongo.errors import ConnectionFailure, OperationFailure
+
+from closeloop_shared.events.envelope import CloudEvent, InvalidEvent, decode_event
+from closeloop_shared.kafka.producer import EventProducer
+from closeloop_shared.observability.metrics import (
+    CONSUMER_DURATION,
+    CONSUMER_LAG,
+    CONSUMER_MESSAGES,
+    DEAD_LETTERS,
+)
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord
+Handler = Callable[[CloudEvent, Record], Awaitable[None]]
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,  # includes AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for outages of a dependency, which are retried without limit."""
+    if isinstance(exc, OperationFailure):
+        return exc.code in (91, 189, 11600, 11602)  # shutdown / stepdown codes
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+class ConsumerLoop:
+    """Consumes ``topics`` in consumer group ``group_id`` and feeds ``handler``."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        dlq_producer: EventProducer,
+        max_retries: int = 3,
+        backoff_s: float = 0.2,
+        batch_size: int = 200,
+        client_id: str | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = list(topics)
+        self._handler = handler
+        self._dlq = dlq_producer
+        self._max_retries = max_retries
+        self._backoff_s = backoff_s
+        self._batch_size = batch_size
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            client_id=client_id or group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.healthy = True
+
+    @property
+    def assigned(self) -> bool:
+        """True once the group gave this consumer its partitions (a readiness condition)."""
+        return bool(self._consumer.assignment())
+
+    async def start(self) -> None:
+        """Join the group and start consuming in a background task."""
+        self._consumer.subscribe(self.topics)
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.group_id}")
+
+    async def stop(self) -> None:
+        """Finish the record in hand, commit, and leave the group (graceful shutdown)."""
+        self._stopping.set()
+        if self._task:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=self._batch_size)
+            except TRANSIENT_ERRORS as exc:
+                log.warning("kafka fetch failed; retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1)
+                continue
+            for tp, records in batches.items():
+                if self._stopping.is_set():
+                    break  # unhandled records are redelivered to the next owner
+                done = await self._handle_partition(tp, records)
+                if done is not None:
+                    await self._commit(tp, done)
+            await self._report_lag()
+
+    async def _handle_partition(self, tp: TopicPartition, records: list[Record]) -> int | None:
+        last_done: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break
+            await self._handle(record)
+            last_done = record.offset
+        return last_done
+
+    async def _handle(self, record: Record) -> None:
+        started = time.perf_counter()
+        attempt = 0
+        while True:
+            try:
+                event = decode_event(record.value, record.headers)
+                await self._handler(event, record)
+                CONSUMER_MESSAGES.labels(self.group_id, record.topic, "ok").inc()
+                break
+            except InvalidEvent as exc:
+                await self._dead_letter(record, exc, attempt + 1)
+                break
+            except Exception as exc:
+                if is_transient(exc):
+                    self.healthy = False
+                    log.warning(
+                        "dependency unavailable; retrying record",
+                        extra={"topic": record.topic, "offset": record.offset, "error": repr(exc)},
+                    )
+                    await asyncio.sleep(min(5.0, self._backoff_s * 2 ** min(attempt, 5)))
+                    attempt += 1
+                    continue
+                if attempt >= self._max_retries:
+                    await self._dead_letter(record, exc, attempt + 1)
+                    break
+                CONSUMER_MESSAGES.labels(self.group_id, record.topic, "retried").inc()
+                await asyncio.sleep(self._backoff_s * 2**attempt)
+                attempt += 1
+        self.healthy = True
+        CONSUMER_DURATION.labels(self.group_id, record.topic).observe(time.perf_counter() - started)
+
+    async def _dead_letter(self, record: Record, exc: BaseException, attempts: int) -> None:
+        dlq = f"{record.topic}.dlq"
+        headers = [h for h in (record.headers or ()) if not h[0].startswith("x-dlq-")]
+        headers += [
+            ("x-dlq-error", str(exc)[:2000].encode()),
+            ("x-dlq-error-type", type(exc).__name__.encode()),
+            ("x-dlq-original-topic", record.topic.encode()),
+            ("x-dlq-original-partition", str(record.partition).encode()),
+            ("x-dlq-original-offset", str(record.offset).encode()),
+            ("x-dlq-consumer-group", self.group_id.encode()),
+            ("x-dlq-attempts", str(attempts).encode()),
+            ("x-dlq-failed-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._dlq.send_raw(dlq, record.value, key=record.key, headers=headers)
+        DEAD_LETTERS.labels(record.topic).inc()
+        CONSUMER_MESSAGES.labels(self.group_id, record.topic, "dead_lettered").inc()
+        log.error(
+            "record dead-lettered",
+            extra={
+                "topic": record.topic,
+                "offset": record.offset,
+                "dlq": dlq,
+                "error_type": type(exc).__name__,
+            },
+        )
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        while True:
+            try:
+                await self._consumer.commit({tp: offset + 1})
+                return
+            except TRANSIENT_ERRORS:
+                await asyncio.sleep(0.5)
+            except Exception as exc:  # rebalanced away: the next owner re-handles
+                log.warning("commit failed", extra={"error": repr(exc)})
+                return
+
+    async def _report_lag(self) -> None:
+        per_topic: dict[str, int] = {}
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            if high is None:
+                continue
+            try:
+                position = await self._consumer.position(tp)
+            except Exception:  # noqa: S112 - unknown right after a rebalance; next round
+                continue
+            per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, high - position)
+        for topic, lag in per_topic.items():
+            CONSUMER_LAG.labels(self.group_id, topic).set(lag)

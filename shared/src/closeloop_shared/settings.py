@@ -1,0 +1,88 @@
+"""Settings shared by every service. Each knob has a default and an environment variable.
+
+Variables are prefixed ``CLOSELOOP_``: e.g. ``CLOSELOOP_KAFKA_BOOTSTRAP``. A service's own
+settings subclass :class:`ServiceSettings` and add fields; the HTTP port of a service reads
+``CLOSELOOP_<SERVICE>_PORT`` (e.g. ``CLOSELOOP_INTAKE_PORT``) so one environment file can
+configure all five services at once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only defaults. Production refuses to start with them (see `check_production`).
+DEV_JWT_SECRET = "closeloop-development-signing-key-not-for-production"  # noqa: S105 - dev only
+DEV_PII_KEY = "Y2xvc2Vsb29wLWRldi1waWkta2V5LTMyLWJ5dGVzISE="  # 32 bytes, base64
+DEV_PSEUDONYM_KEY = "closeloop-development-pseudonym-key"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has. Subclass per service and set ``service_name``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLOSELOOP_", extra="ignore", populate_by_name=True
+    )
+
+    service_name: str = "closeloop"
+    env: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    http_host: str = "127.0.0.1"
+    port: int = 8000
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_client_id_prefix: str = "closeloop"
+    topic_partitions: int = Field(default=6, ge=1, description="partitions for new topics")
+    topic_replication: int = Field(default=1, ge=1)
+    provision_topics: bool = True
+    startup_timeout_s: float = Field(default=120, gt=0)
+
+    mongo_uri: str = "mongodb://127.0.0.1:27017"
+    mongo_db_prefix: str = "closeloop_"
+
+    consumer_max_retries: int = Field(default=3, ge=0)
+    consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
+    consumer_batch_size: int = Field(default=200, ge=1)
+
+    jwt_mode: Literal["dev", "jwks"] = "dev"
+    jwt_dev_secret: str = DEV_JWT_SECRET
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = "closeloop"
+    jwt_audience: str = "closeloop"
+
+    pii_key: str = DEV_PII_KEY
+    pseudonym_key: str = DEV_PSEUDONYM_KEY
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @property
+    def database_name(self) -> str:
+        """The service's own MongoDB database: one database per service."""
+        return f"{self.mongo_db_prefix}{self.service_name}"
+
+    def check_production(self) -> list[str]:
+        """Problems that make this configuration unsafe for production."""
+        if self.env != "production":
+            return []
+        problems = []
+        if self.jwt_mode != "jwks" or not self.jwt_jwks_url:
+            problems.append("CLOSELOOP_JWT_MODE=jwks and CLOSELOOP_JWT_JWKS_URL are required")
+        if self.pii_key == DEV_PII_KEY:
+            problems.append("CLOSELOOP_PII_KEY must be set to a secret 32-byte base64 key")
+        if self.pseudonym_key == DEV_PSEUDONYM_KEY:
+            problems.append("CLOSELOOP_PSEUDONYM_KEY must be set to a secret")
+        return problems
+
+
+__all__ = ["ServiceSettings", "service_port"]
+
+
+def service_port(service: str, default: int) -> int:
+    """A port field read from ``CLOSELOOP_<SERVICE>_PORT`` (the contract's per-service knob)."""
+    field: int = Field(
+        default=default,
+        validation_alias=AliasChoices(f"CLOSELOOP_{service.upper()}_PORT", "port"),
+    )
+    return field
