@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from closeloop_shared.http.app import run_service
-
 from closeloop_intake.bootstrap import bootstrap
 from closeloop_intake.config import IntakeSettings
+from closeloop_shared.http.app import run_service
 
 
 def main() -> None:

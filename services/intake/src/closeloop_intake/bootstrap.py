@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from closeloop_shared.http.app import create_app
-from closeloop_shared.runtime import ServiceRuntime
 from fastapi import FastAPI
 
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.entrypoints.consumers import CONSUMED_TOPICS, handle_event
+from closeloop_shared.http.app import create_app
+from closeloop_shared.runtime import ServiceRuntime
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
