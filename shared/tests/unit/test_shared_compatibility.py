@@ -1,13 +1,17 @@
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from closeloop_shared.compatibility import breaking_changes
 from closeloop_shared.contracts import ROOT, SCHEMA_DIR, drifted, event_schemas
 
-OLD = {"properties": {"a": {"type": "string"}, "n": {"type": "integer"}}, "required": ["a"]}
+OLD: dict[str, Any] = {
+    "properties": {"a": {"type": "string"}, "n": {"type": "integer"}},
+    "required": ["a"],
+}
 
 
 @pytest.mark.parametrize(
