@@ -21,6 +21,7 @@ class ComplaintRouted(ComplaintEvent):
     rule_id: str | None = None
     rule_set_version: int
     reason: str
+    first_contact_owner: str | None = None  # the agent who received it (首问负责制)
 
 
 @event_type("closeloop.routing.complaint.assigned.v1", topic=T)
@@ -48,6 +49,7 @@ class ComplaintTransferred(ComplaintEvent):
     to_department: str
     reason: str
     by: str
+    first_contact_owner: str | None = None  # stays with the complaint across departments
 
 
 @event_type("closeloop.routing.complaint.escalated.v1", topic=T)

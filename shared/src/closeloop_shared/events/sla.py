@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from closeloop_shared.events.common import ComplaintEvent
+from closeloop_shared.events.envelope import EventData
 from closeloop_shared.events.registry import event_type
 from closeloop_shared.topics import SLA_COMMANDS, SLA_EVENTS
 
@@ -20,6 +21,7 @@ class ClockEvent(ComplaintEvent):
     policy_version: int
     severity: str | None = None
     deadline: datetime | None = None
+    run: int = 1  # 1 for a clock's first run; a reopened complaint restarts clocks
 
 
 @event_type("closeloop.sla.clock.started.v1", topic=T)
@@ -27,11 +29,15 @@ class ClockStarted(ClockEvent):
     """A clock started; ``deadline`` is when it breaches if nothing happens."""
 
     target: str  # ISO-8601 duration
+    calendar: str | None = None  # the calendar version it counts in, e.g. "business@2"
+    restarted: bool = False
 
 
 @event_type("closeloop.sla.clock.paused.v1", topic=T)
 class ClockPaused(ClockEvent):
     """Waiting for the customer: working time stops counting."""
+
+    remaining_seconds: float | None = None  # working time left (0 when already overdue)
 
 
 @event_type("closeloop.sla.clock.resumed.v1", topic=T)
@@ -44,6 +50,8 @@ class ClockExtended(ClockEvent):
     """The deadline moved by a recorded extension."""
 
     reason: str
+    consented: bool | None = None
+    added_seconds: float | None = None  # working time the extension added
 
 
 @event_type("closeloop.sla.clock.warning.v1", topic=T)
@@ -67,6 +75,24 @@ class ClockMet(ClockEvent):
 
     late: bool = False
     working_seconds: float
+    budget_seconds: float | None = None  # the working time the clock allowed
+
+
+@event_type("closeloop.sla.clock.cancelled.v1", topic=T)
+class ClockCancelled(ClockEvent):
+    """The clock no longer applies (reopened, archived, or dropped by a reapplied policy);
+    it is neither met nor breached."""
+
+    reason: str
+
+
+@event_type("closeloop.sla.clock.retargeted.v1", topic=T)
+class ClockRetargeted(ClockEvent):
+    """An administrator reapplied changed policies: the clock now runs under
+    ``policy_version`` with ``target`` in ``calendar``; ``deadline`` is the new deadline."""
+
+    target: str  # ISO-8601 duration
+    calendar: str
 
 
 @event_type("closeloop.sla.command.expire.v1", topic=SLA_COMMANDS.name)
@@ -77,3 +103,17 @@ class ExpireClock(ComplaintEvent):
     kind: Literal["warning", "breach"]
     due_at: datetime
     threshold: float | None = None
+    run: int | None = None
+
+
+@event_type("closeloop.sla.command.reapply.v1", topic=SLA_COMMANDS.name)
+class ReapplyPolicies(EventData):
+    """Internal: move the running clocks of one partition onto the current policies and
+    calendars, ``batch`` complaints at a time after key ``after`` (a continuation)."""
+
+    at: datetime
+    partition: int
+    requested_by: str
+    policy_revision: int
+    calendar_revision: int
+    after: str | None = None

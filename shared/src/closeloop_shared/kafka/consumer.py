@@ -74,25 +74,34 @@ class ConsumerLoop:
         self._max_retries = max_retries
         self._backoff_s = backoff_s
         self._batch_size = batch_size
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=group_id,
-            client_id=client_id or group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-        )
+        self._consumer_args = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group_id,
+            "client_id": client_id or group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "isolation_level": "read_committed",
+        }
+        self._kafka: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.healthy = True
 
     @property
+    def _consumer(self) -> AIOKafkaConsumer:
+        if self._kafka is None:
+            raise RuntimeError("ConsumerLoop.start() must be awaited first")
+        return self._kafka
+
+    @property
     def assigned(self) -> bool:
         """True once the group gave this consumer its partitions (a readiness condition)."""
-        return bool(self._consumer.assignment())
+        return self._kafka is not None and bool(self._kafka.assignment())
 
     async def start(self) -> None:
-        """Join the group and start consuming in a background task."""
+        """Join the group and start consuming in a background task (aiokafka clients must be
+        created inside the running event loop)."""
+        self._kafka = AIOKafkaConsumer(**self._consumer_args)
         self._consumer.subscribe(self.topics)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consumer:{self.group_id}")

@@ -17,20 +17,32 @@ class EventProducer:
     """Publishes :class:`CloudEvent` s to the topic their type is registered on."""
 
     def __init__(self, bootstrap: str, *, client_id: str) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
-            client_id=client_id,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=2,
-            request_timeout_ms=30_000,
-        )
+        self._bootstrap, self._client_id = bootstrap, client_id
+        self._kafka: AIOKafkaProducer | None = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._kafka is None:
+            raise RuntimeError("EventProducer.start() must be awaited before publishing")
+        return self._kafka
 
     async def start(self) -> None:
-        await self._producer.start()
+        """Connect (aiokafka clients must be created inside the running event loop)."""
+        if self._kafka is None:
+            self._kafka = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                client_id=self._client_id,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=2,
+                request_timeout_ms=30_000,
+            )
+        await self._kafka.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        if self._kafka is not None:
+            await self._kafka.stop()
+            self._kafka = None
 
     async def publish(self, event: CloudEvent, *, topic: str | None = None) -> None:
         """Send one event and wait for the broker's acknowledgement."""
