@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from closeloop_shared.http.app import run_service
-
 from closeloop_feedback.bootstrap import bootstrap
 from closeloop_feedback.config import FeedbackSettings
+from closeloop_shared.http.app import run_service
 
 
 def main() -> None:

@@ -1,26 +1,46 @@
-"""Wires the feedback service: settings → runtime (MongoDB, Kafka) → HTTP app."""
+"""Wires the feedback service: settings → runtime (MongoDB, Kafka) → components → HTTP app."""
 
 from __future__ import annotations
 
-from closeloop_shared.http.app import create_app
-from closeloop_shared.runtime import ServiceRuntime
 from fastapi import FastAPI
 
+from closeloop_feedback.adapters import (
+    callback_tasks,
+    complaint_records,
+    notification_store,
+    survey_store,
+)
 from closeloop_feedback.config import FeedbackSettings
-from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, handle_event
+from closeloop_feedback.container import build_feedback
+from closeloop_feedback.entrypoints.api import ROUTERS
+from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, consumer_handler
+from closeloop_feedback.entrypoints.workers import background_tasks
+from closeloop_shared.http.app import create_app
+from closeloop_shared.runtime import ServiceRuntime
+
+INDEXES = [
+    *complaint_records.INDEXES,
+    *notification_store.INDEXES,
+    *survey_store.INDEXES,
+    *callback_tasks.INDEXES,
+]
 
 
 def bootstrap(settings: FeedbackSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build the app and its runtime; nothing connects until the app starts."""
     settings = settings or FeedbackSettings()
-    runtime = ServiceRuntime(settings)
-    runtime.subscribe("loop", CONSUMED_TOPICS, handle_event)
+    runtime = ServiceRuntime(settings, indexes=INDEXES)
+    feedback = build_feedback(settings, runtime)
+    runtime.subscribe("loop", CONSUMED_TOPICS, consumer_handler(feedback.handlers))
+    runtime.background.extend(background_tasks(feedback))
     app = create_app(
         settings=settings,
         title="Closeloop feedback",
         description="Feedback: notifications, satisfaction surveys and reports.",
+        routers=ROUTERS,
         lifespan=runtime.lifespan,
         readiness=runtime.readiness,
     )
     app.state.runtime = runtime
+    app.state.feedback = feedback
     return app, runtime

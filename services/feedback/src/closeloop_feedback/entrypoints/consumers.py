@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+from closeloop_feedback.service_layer.lifecycle import EventHandlers
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_shared.kafka.consumer import Record
 from closeloop_shared.topics import COMPLAINT_LIFECYCLE, ROUTING_EVENTS, SLA_EVENTS
@@ -13,6 +15,11 @@ log = logging.getLogger(__name__)
 CONSUMED_TOPICS = [COMPLAINT_LIFECYCLE.name, SLA_EVENTS.name, ROUTING_EVENTS.name]
 
 
-async def handle_event(event: CloudEvent, record: Record) -> None:
-    """Apply one event (idempotent: a redelivery changes nothing)."""
-    log.debug("event received", extra={"type": event.type, "topic": record.topic})
+def consumer_handler(handlers: EventHandlers) -> Callable[[CloudEvent, Record], Awaitable[None]]:
+    """The consumer loop's handler: apply one event (idempotent; raises to be retried)."""
+
+    async def handle_event(event: CloudEvent, record: Record) -> None:
+        log.debug("event received", extra={"type": event.type, "topic": record.topic})
+        await handlers.handle(event)
+
+    return handle_event

@@ -1,0 +1,91 @@
+"""``GET /v1/reports/kpi``: satisfaction KPIs per department and per period, as JSON or
+CSV. (The daily report and the other KPIs join this module's siblings.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from closeloop_feedback.domain.csat import GroupBy, Period
+from closeloop_feedback.domain.report_window import WindowInvalid, report_window
+from closeloop_feedback.entrypoints.deps import FeedbackDep, ReportReaderDep
+from closeloop_feedback.service_layer.clock import utc_now
+from closeloop_feedback.service_layer.reports import SatisfactionQuery, satisfaction_report
+from closeloop_shared.auth import Role
+from closeloop_shared.http.errors import ApiError
+
+router = APIRouter(tags=["reports"])
+CSV_COLUMNS = [
+    "department",
+    "period",
+    "answered",
+    "satisfied",
+    "dissatisfied",
+    "expired",
+    "csat",
+    "mean_score",
+    "response_rate",
+    "target_met",
+]
+
+
+def parse_group_by(text: str) -> tuple[GroupBy, ...]:
+    """``department``, ``period`` or both, comma-separated."""
+    try:
+        groups = tuple(dict.fromkeys(GroupBy(p.strip()) for p in text.split(",") if p.strip()))
+    except ValueError:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "invalid request: group_by",
+            fields=[{"field": "group_by", "problem": "use department, period or both"}],
+        ) from None
+    return groups
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """The report's rows as CSV (one header line, then one line per group)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in report["satisfaction"]["rows"]:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()
+
+
+@router.get(
+    "/v1/reports/kpi",
+    summary="KPIs: satisfaction (CSAT) per department and per period",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def kpi_report(
+    feedback: FeedbackDep,
+    principal: ReportReaderDep,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    group_by: str = "department",
+    period: Period = Period.day,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    settings = feedback.settings
+    try:
+        start, end = report_window(from_, to, tz=settings.tz, now=utc_now())
+    except WindowInvalid as exc:
+        fields = [{"field": f, "problem": p} for f, p in exc.problems.items()]
+        raise ApiError(422, "validation_failed", str(exc), fields=fields) from None
+    departments = None
+    if principal.roles == {Role.department}:
+        departments = sorted(principal.departments)  # a department sees only its own
+    query = SatisfactionQuery(start, end, parse_group_by(group_by), period, departments)
+    report = await satisfaction_report(feedback.survey_store, query, settings.tz)
+    if format == "csv":
+        return Response(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="kpi-satisfaction.csv"'},
+        )
+    return JSONResponse(report)

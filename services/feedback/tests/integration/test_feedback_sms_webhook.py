@@ -1,0 +1,95 @@
+"""The SMS webhook provider against a real HTTP server: what the gateway receives, and how
+its replies are classified for retrying."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from closeloop_feedback.adapters.providers import OutgoingMessage, SendFailed
+from closeloop_feedback.adapters.sms_webhook import WebhookSmsProvider
+from closeloop_feedback.domain.channels import NotifyChannel
+from closeloop_feedback.domain.notices import Language, Template
+from closeloop_feedback.domain.retry import FailureKind
+
+pytestmark = pytest.mark.integration
+
+
+class Gateway:
+    """A tiny SMS gateway: records requests, answers with ``status``."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                gateway.requests.append((dict(self.headers), body))
+                self.send_response(gateway.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    gw = Gateway()
+    thread = threading.Thread(target=gw.server.serve_forever, daemon=True)
+    thread.start()
+    yield gw
+    gw.server.shutdown()
+    gw.server.server_close()
+
+
+MESSAGE = OutgoingMessage(
+    notification_id="n-sms-1",
+    complaint_id="cmp-1",
+    channel=NotifyChannel.sms,
+    template=Template.acknowledged,
+    language=Language.zh_cn,
+    recipient="+8613800138000",
+    subject="s",
+    text="【客户服务中心】我们已受理您的投诉",
+)
+
+
+async def test_gateway_receives_the_text_with_an_idempotency_key(gateway: Gateway) -> None:
+    await WebhookSmsProvider(gateway.url).send(MESSAGE)
+    [(headers, body)] = gateway.requests
+    assert headers["Idempotency-Key"] == "n-sms-1"
+    assert body == {
+        "to": "+8613800138000",
+        "text": "【客户服务中心】我们已受理您的投诉",
+        "reference": "n-sms-1",
+        "language": "zh-CN",
+    }
+
+
+@pytest.mark.parametrize(("status", "kind"), [(503, "transient"), (400, "permanent")])
+async def test_gateway_errors_are_classified(gateway: Gateway, status: int, kind: str) -> None:
+    gateway.status = status
+    with pytest.raises(SendFailed) as caught:
+        await WebhookSmsProvider(gateway.url).send(MESSAGE)
+    assert caught.value.kind is FailureKind(kind)
+    assert "+86" not in caught.value.reason  # no personal data in what gets recorded
+
+
+async def test_unreachable_gateway_is_transient(gateway: Gateway) -> None:
+    gateway.server.shutdown()
+    gateway.server.server_close()
+    with pytest.raises(SendFailed) as caught:
+        await WebhookSmsProvider(gateway.url, timeout_s=1).send(MESSAGE)
+    assert caught.value.kind is FailureKind.transient
