@@ -122,7 +122,11 @@ class ServiceRuntime:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         """FastAPI lifespan: start everything, serve, stop everything."""
         app.state.token_verifier = TokenVerifier(self.settings)
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # release what did start (producer, consumers, client)
+            raise
         try:
             yield
         finally:
