@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from closeloop_shared.http.app import run_service
-
 from closeloop_audit.bootstrap import bootstrap
 from closeloop_audit.config import AuditSettings
+from closeloop_shared.http.app import run_service
 
 
 def main() -> None:

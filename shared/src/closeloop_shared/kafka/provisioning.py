@@ -49,7 +49,7 @@ async def ensure_topics(
                 created.append(name) if code == 0 else None
             else:
                 raise RuntimeError(f"creating topic {name} failed with Kafka error code {code}")
-        log.info("topics provisioned", extra={"created": created})
+        log.info("topics provisioned", extra={"topics_created": created})
         return created
     finally:
         await admin.close()

@@ -11,6 +11,12 @@ from closeloop_audit.domain.chain import (
     hash_payload,
     make_entry,
 )
+from closeloop_audit.domain.checkpoint import (
+    ORIGIN,
+    Checkpoint,
+    checkpoint_due,
+    checkpoint_message,
+)
 from closeloop_audit.domain.diagnosis import Problem
 from closeloop_audit.domain.jsonl import export_jsonl_lines, verify_jsonl
 from closeloop_audit.domain.merkle import (
@@ -23,20 +29,27 @@ from closeloop_audit.domain.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from closeloop_audit.domain.records import RawRecord, describe_record, record_event_id
 from closeloop_audit.domain.synthetic import generate_log
 from closeloop_audit.domain.verify import VerificationReport, verify_entries
 
 __all__ = [
     "FIRST_SEQ",
     "GENESIS_HASH",
+    "ORIGIN",
     "AuditEntry",
     "ChainBuilder",
+    "Checkpoint",
     "LoggedEvent",
     "MerkleAccumulator",
     "Problem",
+    "RawRecord",
     "VerificationReport",
     "canonical_json",
+    "checkpoint_due",
+    "checkpoint_message",
     "consistency_proof",
+    "describe_record",
     "entry_hash_of",
     "export_jsonl_lines",
     "generate_log",
@@ -46,6 +59,7 @@ __all__ = [
     "make_entry",
     "merkle_root",
     "node_hash",
+    "record_event_id",
     "verify_consistency",
     "verify_entries",
     "verify_inclusion",

@@ -1,0 +1,1 @@
+"""Application services of the audit log: appending, checkpoints, proofs, verification."""
