@@ -110,7 +110,11 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            # Bounded: a task that swallows its cancellation must not hang the shutdown.
+            _, stuck = await asyncio.wait(self._tasks, timeout=10)
+            for task in stuck:
+                log.warning("background task ignored cancellation", extra={"task": task.get_name()})
         for consumer in self.consumers:
             await consumer.stop()
         for hook in self.on_stop:

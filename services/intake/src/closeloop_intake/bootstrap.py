@@ -1,26 +1,72 @@
-"""Wires the intake service: settings → runtime (MongoDB, Kafka) → HTTP app."""
+"""Wires the intake service: settings → runtime (MongoDB, Kafka) → relay, SMTP, HTTP app."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from closeloop_intake.adapters.customer_vault import CustomerVault
+from closeloop_intake.adapters.lease import Lease
+from closeloop_intake.adapters.outbox_relay import OutboxRelay
+from closeloop_intake.adapters.repository import COLLECTION, INDEXES, ComplaintRepository
+from closeloop_intake.adapters.smtp_channel import SmtpChannel
 from closeloop_intake.config import IntakeSettings
-from closeloop_intake.entrypoints.consumers import CONSUMED_TOPICS, handle_event
+from closeloop_intake.entrypoints.api import ROUTERS
+from closeloop_intake.entrypoints.api.errors import install_intake_error_handlers
+from closeloop_intake.entrypoints.consumers import CONSUMED_TOPICS, event_handler
+from closeloop_intake.entrypoints.mail import mail_receiver
+from closeloop_intake.gauges import gauge_refresher
+from closeloop_intake.service.context import Policy, ServiceContext
 from closeloop_shared.http.app import create_app
 from closeloop_shared.runtime import ServiceRuntime
+
+
+def _nothing() -> None:
+    return None
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build the app and its runtime; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings)
-    runtime.subscribe("projections", CONSUMED_TOPICS, handle_event)
+    runtime = ServiceRuntime(settings, indexes=INDEXES)
+    lease = Lease(runtime.db["leases"], "outbox-relay", settings.relay_lease_s)
+    relay = OutboxRelay(
+        runtime.db[COLLECTION],
+        runtime.producer,
+        lease=lease,
+        batch_size=settings.relay_batch_size,
+        interval_s=settings.relay_interval_s,
+    )
+    repo = ComplaintRepository(
+        runtime.db, on_write=relay.wake if settings.relay_enabled else _nothing
+    )
+    vault = CustomerVault(settings.pii_key, settings.pseudonym_key)
+    ctx = ServiceContext(repo=repo, vault=vault, policy=Policy.from_settings(settings))
+    runtime.subscribe("projections", CONSUMED_TOPICS, event_handler(ctx))
+    if settings.relay_enabled:
+        runtime.background.append(relay.run)
+        runtime.on_stop.append(lease.release)
+    runtime.background.append(gauge_refresher(repo.collection, settings.metrics_interval_s))
+    smtp = None
+    if settings.smtp_enabled:
+        smtp = SmtpChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            receive=mail_receiver(ctx),
+            max_bytes=settings.max_body_bytes,
+        )
+        runtime.on_start.append(smtp.start)
+        runtime.on_stop.insert(0, smtp.stop)
     app = create_app(
         settings=settings,
         title="Closeloop intake",
         description="Intake: every channel, a complete record, the complaint lifecycle.",
+        routers=ROUTERS,
         lifespan=runtime.lifespan,
         readiness=runtime.readiness,
     )
+    install_intake_error_handlers(app)
     app.state.runtime = runtime
+    app.state.ctx = ctx
+    app.state.relay = relay
+    app.state.smtp = smtp
     return app, runtime

@@ -1,8 +1,27 @@
-"""Settings of the intake service (environment variables ``CLOSELOOP_*``)."""
+"""Settings of the intake service (environment variables ``CLOSELOOP_*``).
+
+Intake's own knobs read ``CLOSELOOP_INTAKE_<NAME>`` (e.g. ``CLOSELOOP_INTAKE_SMTP_PORT``);
+list and mapping values are JSON (``CLOSELOOP_INTAKE_WEBHOOK_SECRETS='{"crm": "s3cret"}'``).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import AliasChoices, Field
+
+from closeloop_intake.domain.registration import Limits
+from closeloop_intake.domain.severity import DEFAULT_SEVERITY_RULES, Severity, SeverityRule
+from closeloop_intake.domain.taxonomy import Category, Taxonomy
 from closeloop_shared.settings import ServiceSettings, service_port
+
+DEV_WEBHOOK_SECRET = "closeloop-development-webhook-secret"  # noqa: S105 - dev only
+
+
+def knob(name: str, default: Any, **kw: Any) -> Any:
+    """A field read from ``CLOSELOOP_INTAKE_<NAME>`` (or its field name in code)."""
+    alias = AliasChoices(f"CLOSELOOP_INTAKE_{name.upper()}", name)
+    return Field(default=default, validation_alias=alias, **kw)
 
 
 class IntakeSettings(ServiceSettings):
@@ -10,3 +29,55 @@ class IntakeSettings(ServiceSettings):
 
     service_name: str = "intake"
     port: int = service_port("intake", 8001)
+
+    smtp_enabled: bool = knob("smtp_enabled", True)
+    smtp_host: str = knob("smtp_host", "127.0.0.1")
+    smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
+    webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
+    webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
+
+    relay_enabled: bool = knob("relay_enabled", True)
+    relay_batch_size: int = knob("relay_batch_size", 200, ge=1)
+    relay_interval_s: float = knob("relay_interval_s", 0.5, gt=0)
+    relay_lease_s: float = knob("relay_lease_s", 15.0, gt=0)
+    metrics_interval_s: float = knob("metrics_interval_s", 15.0, gt=0)
+
+    duplicate_window_hours: float = knob("duplicate_window_hours", 168.0, gt=0)
+    duplicate_threshold: float = knob("duplicate_threshold", 0.5, gt=0, le=1)
+    text_max_chars: int = knob("text_max_chars", 10_000, ge=1)
+    field_max_chars: int = knob("field_max_chars", 500, ge=1)
+    attachments_max: int = knob("attachments_max", 20, ge=0)
+    categories: list[str] = knob("categories", [str(c) for c in Category])
+    # Severity rules as JSON: [{"severity": "urgent", "keywords": ["..."], "categories": [],
+    # "kinds": [], "reason": "..."}]; empty means the built-in defaults.
+    severity_rules: list[dict[str, Any]] = knob("severity_rules", [])
+
+    def limits(self) -> Limits:
+        """The configured bounds of one complaint."""
+        return Limits(self.text_max_chars, self.field_max_chars, self.attachments_max)
+
+    def taxonomy(self) -> Taxonomy:
+        """The configured categories (channels and kinds are fixed by the event contract)."""
+        return Taxonomy(categories=frozenset(c.strip().lower() for c in self.categories))
+
+    def rules(self) -> tuple[SeverityRule, ...]:
+        """The configured severity rules, in order (the first match decides)."""
+        if not self.severity_rules:
+            return DEFAULT_SEVERITY_RULES
+        return tuple(
+            SeverityRule(
+                Severity(r["severity"]),
+                keywords=tuple(r.get("keywords", ())),
+                categories=tuple(r.get("categories", ())),
+                reason=str(r.get("reason", "")),
+                kinds=tuple(r.get("kinds", ())),
+            )
+            for r in self.severity_rules
+        )
+
+    def webhook_secret(self, source: str) -> str | None:
+        """The shared secret of a webhook source; outside production unknown sources use
+        the development secret."""
+        if source in self.webhook_secrets:
+            return self.webhook_secrets[source]
+        return None if self.env == "production" else self.webhook_dev_secret

@@ -1,3 +1,26 @@
 """Domain metrics of the intake service (bounded labels only; see docs/metrics.md)."""
 
 from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+from closeloop_shared.observability.metrics import OUTBOX_PENDING
+
+COMPLAINTS_RECEIVED = Counter(
+    "closeloop_complaints_received_total",
+    "Complaints registered, by channel, kind and severity (idempotent replays not counted)",
+    ["channel", "kind", "severity"],
+)
+COMPLAINTS_OPEN = Gauge(
+    "closeloop_complaints_open",
+    "Complaints not yet closed, by current status (refreshed by a periodic count)",
+    ["status"],
+)
+COMPLAINT_ACTIONS = Counter(
+    "closeloop_complaint_actions_total",
+    "Lifecycle actions requested, by action and result "
+    "(ok, refused, forbidden, conflict, invalid, not_found)",
+    ["action", "result"],
+)
+
+__all__ = ["COMPLAINTS_OPEN", "COMPLAINTS_RECEIVED", "COMPLAINT_ACTIONS", "OUTBOX_PENDING"]

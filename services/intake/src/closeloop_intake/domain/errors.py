@@ -14,3 +14,11 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidInput(ValueError):
+    """Several fields are wrong at once; ``errors`` names each of them."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors

@@ -1,0 +1,107 @@
+"""The outbox relay: publishes events waiting in complaint documents, then removes them.
+
+Group commit: one round reads up to ``batch_size`` complaints with pending events, sends
+all their events (in array order, keyed by complaint id, so each complaint's events stay in
+order on its partition), waits for every acknowledgement, then ``$pull`` s the published ids
+in one unordered bulk write. A crash after the send and before the pull re-publishes the
+same records (same ``ce_id``) on restart; consumers deduplicate by id, so nothing is lost
+and nothing is applied twice. Only the holder of a lease relays, so replicas do not race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from closeloop_intake.adapters.lease import Lease
+from closeloop_intake.adapters.outbox import event_of
+from closeloop_shared.events.envelope import CloudEvent, InvalidEvent
+from closeloop_shared.kafka.producer import EventProducer
+from closeloop_shared.mongo import Document
+from closeloop_shared.observability.metrics import OUTBOX_PENDING
+
+log = logging.getLogger(__name__)
+PENDING = {"outbox.id": {"$exists": True}}
+
+
+class OutboxRelay:
+    """Moves outbox events to Kafka; call :meth:`wake` after a write for low latency."""
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        producer: EventProducer,
+        *,
+        lease: Lease,
+        batch_size: int = 200,
+        interval_s: float = 0.5,
+    ) -> None:
+        self._collection = collection
+        self._producer = producer
+        self._lease = lease
+        self._batch_size = batch_size
+        self._interval_s = interval_s
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was written: publish now rather than at the next interval."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Relay until cancelled (the service's background task)."""
+        while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that races with the event, and the service would never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval_s):
+                    await self._wakeup.wait()
+            self._wakeup.clear()
+            if not await self._lease.acquire():
+                continue
+            while await self.publish_pending() >= self._batch_size:
+                pass  # a full batch: more may be waiting
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; return how many complaints it covered."""
+        docs = await self._collection.find(PENDING, {"outbox": 1}).limit(self._batch_size).to_list()
+        events: list[CloudEvent] = []
+        published: dict[str, list[str]] = {}
+        broken: dict[str, list[Document]] = {}
+        for doc in docs:
+            for entry in doc["outbox"]:
+                try:
+                    events.append(event_of(entry))
+                    published.setdefault(doc["_id"], []).append(entry["id"])
+                except InvalidEvent:
+                    broken.setdefault(doc["_id"], []).append(entry)
+        await self._producer.publish_many(events)
+        await self._remove(published, broken)
+        OUTBOX_PENDING.set(0 if len(docs) < self._batch_size else len(events))
+        return len(docs)
+
+    async def _remove(
+        self, published: dict[str, list[str]], broken: dict[str, list[Document]]
+    ) -> None:
+        writes = [
+            UpdateOne({"_id": cid}, {"$pull": {"outbox": {"id": {"$in": ids}}}})
+            for cid, ids in published.items()
+        ]
+        for cid, entries in broken.items():
+            # Undecodable entries would block the relay forever: park them for an operator.
+            log.error("outbox entry cannot be decoded; parked", extra={"complaint_id": cid})
+            ids = [e["id"] for e in entries]
+            writes.append(
+                UpdateOne(
+                    {"_id": cid},
+                    {
+                        "$pull": {"outbox": {"id": {"$in": ids}}},
+                        "$push": {"outbox_parked": {"$each": entries}},
+                    },
+                )
+            )
+        if writes:
+            await self._collection.bulk_write(writes, ordered=False)

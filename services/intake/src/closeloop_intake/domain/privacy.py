@@ -1,0 +1,100 @@
+"""Masking and redaction of the customer's personal data (requirement R8).
+
+Masking is for people without the ``pii:read`` scope: enough remains to recognise a record
+on the phone ("+86138****8000", "z***@example.com", "张*"), not enough to contact anyone.
+Redaction is for text that leaves the service (``ComplaintReceived.text``): the customer's
+own name, phone and e-mail are replaced, and anything that looks like a phone number or an
+e-mail address is masked too, because customers write other people's details into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE_PATTERN = re.compile(r"\+?\d[\d\s-]{6,}\d")
+_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def normalize_phone(phone: str) -> str:
+    """The phone number without spaces, dashes, dots and brackets."""
+    return _SEPARATORS.sub("", phone.strip())
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the prefix and the last four digits: ``+8613800138000`` → ``+86138****8000``."""
+    digits = normalize_phone(phone)
+    if len(digits) <= 8:
+        return "*" * max(len(digits) - 2, 1) + digits[-2:]
+    return f"{digits[:-8]}****{digits[-4:]}"
+
+
+def mask_email(email: str) -> str:
+    """Keep the first character of the local part and the domain: ``z***@example.com``."""
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return mask_identifier(email)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_name(name: str) -> str:
+    """Keep each word's first character: ``张伟`` → ``张*``, ``John Smith`` → ``J*** S****``."""
+    return " ".join(word[:1] + "*" * (len(word) - 1) for word in name.split())
+
+
+def mask_address(address: str) -> str:
+    """Keep at most the first three characters (the city, for Chinese addresses)."""
+    text = address.strip()
+    return f"{text[: min(3, len(text) // 2)]}***"
+
+
+def mask_identifier(value: str) -> str:
+    """Keep the first two characters of an identifier."""
+    text = value.strip()
+    return f"{text[: min(2, len(text) // 2)]}***"
+
+
+def _variants(detail: str) -> set[str]:
+    """Forms a known detail may take inside free text (a phone with or without separators,
+    with or without its country code)."""
+    detail = detail.strip()
+    if not detail:
+        return set()
+    found = {detail}
+    digits = normalize_phone(detail)
+    if len(digits) >= 7 and digits.lstrip("+").isdigit():
+        found.add(digits)
+        if digits.startswith("+86"):
+            found.add(digits[3:])
+    return found
+
+
+def _pattern(value: str) -> re.Pattern[str]:
+    """Latin-script details match whole words only ("Li" must not eat "delivery"); others,
+    e.g. Chinese names, match anywhere because Chinese has no word separators."""
+    escaped = re.escape(value)
+    if value.isascii():
+        return re.compile(rf"(?<![0-9A-Za-z]){escaped}(?![0-9A-Za-z])", re.IGNORECASE)
+    return re.compile(escaped, re.IGNORECASE)
+
+
+def redact_text(
+    text: str,
+    *,
+    names: Iterable[str | None] = (),
+    phones: Iterable[str | None] = (),
+    emails: Iterable[str | None] = (),
+) -> str:
+    """``text`` with the given details replaced and phone/e-mail look-alikes masked.
+
+    Longer variants are replaced first so a number is never half-replaced.
+    """
+    replacements: list[tuple[str, str]] = []
+    for values, label in ((emails, "[email]"), (phones, "[phone]"), (names, "[name]")):
+        for value in values:
+            replacements.extend((v, label) for v in _variants(value or ""))
+    for value, label in sorted(replacements, key=lambda r: -len(r[0])):
+        text = _pattern(value).sub(label, text)
+    text = EMAIL_PATTERN.sub("[email]", text)
+    return PHONE_PATTERN.sub("[phone]", text)

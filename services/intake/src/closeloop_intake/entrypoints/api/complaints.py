@@ -1,0 +1,93 @@
+"""``/v1/complaints``: register, read, list and trace complaints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from closeloop_intake.adapters.complaint_queries import ComplaintFilter, search_complaints
+from closeloop_intake.entrypoints.deps import Context, Creator, IdempotencyKey, Reader
+from closeloop_intake.entrypoints.read_models import ComplaintPage, ComplaintRead, Timeline
+from closeloop_intake.entrypoints.schemas import ComplaintCreate
+from closeloop_intake.entrypoints.views import complaint_view, timeline_view
+from closeloop_intake.service.actions import ComplaintNotFound
+from closeloop_intake.service.registration import register_complaint
+from closeloop_shared.events.common import Channel, Kind, Severity, Status
+
+router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a complaint")
+async def create_complaint(
+    body: ComplaintCreate,
+    ctx: Context,
+    actor: Creator,
+    response: Response,
+    idempotency_key: IdempotencyKey,
+) -> ComplaintRead:
+    """Register a complaint from any channel. With ``Idempotency-Key`` a retry returns the
+    complaint first registered (header ``Idempotent-Replayed: true``); the same key with a
+    different body is refused with 409 naming the fields that differ."""
+    registered = await register_complaint(
+        ctx=ctx, form=body.to_form(), actor=actor.sub, idempotency_key=idempotency_key
+    )
+    doc = registered.complaint
+    response.headers["Location"] = f"/v1/complaints/{doc['_id']}"
+    response.headers["ETag"] = f'"{doc["version"]}"'
+    if not registered.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return complaint_view(doc, actor, ctx.vault)
+
+
+@router.get("", summary="List complaints, newest first")
+async def list_complaints(
+    ctx: Context,
+    actor: Reader,
+    status: Status | None = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    severity: Severity | None = None,
+    channel: Channel | None = None,
+    kind: Kind | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ComplaintPage:
+    """One page of complaints matching every given filter (department users: only their
+    departments); ``next_cursor`` fetches the next page."""
+    flt = ComplaintFilter(
+        status=status,
+        department=department,
+        severity=severity,
+        channel=channel,
+        kind=kind,
+        q=q,
+        scope=actor.departments if actor.department_scoped else None,
+    )
+    docs, next_cursor = await search_complaints(
+        ctx.repo.collection, flt, cursor=cursor, limit=limit
+    )
+    items = [complaint_view(d, actor, ctx.vault) for d in docs]
+    return ComplaintPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{complaint_id}", summary="Read a complaint")
+async def get_complaint(
+    complaint_id: str, ctx: Context, actor: Reader, response: Response
+) -> ComplaintRead:
+    """The complaint with contact data masked unless the caller has ``pii:read``."""
+    doc = await ctx.repo.get(complaint_id)
+    if doc is None or not actor.may_see(doc.get("department")):
+        raise ComplaintNotFound(complaint_id)
+    response.headers["ETag"] = f'"{doc["version"]}"'
+    return complaint_view(doc, actor, ctx.vault)
+
+
+@router.get("/{complaint_id}/timeline", summary="Everything that happened, in order")
+async def get_timeline(complaint_id: str, ctx: Context, actor: Reader) -> Timeline:
+    """Every event the complaint published or had projected onto it, oldest first."""
+    doc = await ctx.repo.get_timeline(complaint_id)
+    if doc is None or not actor.may_see(doc.get("department")):
+        raise ComplaintNotFound(complaint_id)
+    entries = timeline_view(list(doc.get("timeline", [])), actor, ctx.vault)
+    return Timeline(complaint_id=complaint_id, entries=entries)

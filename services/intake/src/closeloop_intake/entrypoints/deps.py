@@ -1,0 +1,80 @@
+"""FastAPI dependencies of the intake API, as ``Annotated`` aliases that keep routes short."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from closeloop_intake.config import IntakeSettings
+from closeloop_intake.domain.lifecycle import Role
+from closeloop_intake.service.context import Actor, ServiceContext
+from closeloop_shared.auth import Principal, current_principal
+from closeloop_shared.http.errors import ApiError
+
+READ_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT, Role.AUDITOR, Role.ADMIN})
+CREATE_ROLES = frozenset({Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+def actor_from(principal: Principal) -> Actor:
+    """The domain's view of a verified token."""
+    return Actor(
+        sub=principal.sub,
+        roles=frozenset(Role(r.value) for r in principal.roles),
+        departments=principal.departments,
+        can_read_pii=principal.can_read_pii,
+    )
+
+
+def _requiring(roles: frozenset[Role], what: str) -> object:
+    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Actor:
+        actor = actor_from(principal)
+        if not actor.roles & roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise ApiError(403, "forbidden", f"{what} needs one of the roles: {allowed}")
+        return actor
+
+    return Depends(dependency)
+
+
+def _any_actor(principal: Annotated[Principal, Depends(current_principal)]) -> Actor:
+    return actor_from(principal)
+
+
+def _context(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+def _settings(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
+    return settings
+
+
+def _if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """``If-Match: 3`` (quotes and ``W/`` tolerated) → 3."""
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        problem = {"field": "If-Match", "problem": "must be the complaint's version number"}
+        raise ApiError(400, "invalid_header", "If-Match is not a version", fields=[problem])
+    return int(raw)
+
+
+def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+    if idempotency_key is not None and not 1 <= len(idempotency_key.strip()) <= 200:
+        problem = {"field": "Idempotency-Key", "problem": "must be 1 to 200 characters"}
+        raise ApiError(400, "invalid_header", "Idempotency-Key is invalid", fields=[problem])
+    return idempotency_key.strip() if idempotency_key else None
+
+
+Context = Annotated[ServiceContext, Depends(_context)]
+Settings = Annotated[IntakeSettings, Depends(_settings)]
+Reader = Annotated[Actor, _requiring(READ_ROLES, "reading complaints")]
+Creator = Annotated[Actor, _requiring(CREATE_ROLES, "creating complaints")]
+AnyActor = Annotated[Actor, Depends(_any_actor)]
+IfMatch = Annotated[int | None, Depends(_if_match)]
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+
+__all__ = ["AnyActor", "Context", "Creator", "IdempotencyKey", "IfMatch", "Reader", "Settings"]
