@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from pymongo.errors import PyMongoError
 
     from closeloop_feedback.domain.insights.periods import parse_period
-    from closeloop_feedback.insights.service_report import ReportFormat, render_service_report
+    from closeloop_feedback.insights.report_format import ReportFormat
+    from closeloop_feedback.insights.service_report import render_service_report
 
     try:
         period = parse_period(args.period)

@@ -203,7 +203,9 @@ class KafkaBroker:
     def _cluster_id(self) -> str:
         state = self._load_state()
         if "cluster_id" not in state:
-            raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            raw = "-"
+            while raw.startswith("-"):  # kafka-storage rejects ids that look like options
+                raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             state = self._save_state(cluster_id=raw)
         return str(state["cluster_id"])
 

@@ -15,6 +15,13 @@ from closeloop_feedback.container import build_feedback
 from closeloop_feedback.entrypoints.api import ROUTERS
 from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, consumer_handler
 from closeloop_feedback.entrypoints.workers import background_tasks
+from closeloop_feedback.insights.wiring import (
+    INSIGHT_INDEXES,
+    INSIGHT_TOPICS,
+    daily_job_task,
+    insight_consumer,
+    insights_router,
+)
 from closeloop_shared.http.app import create_app
 from closeloop_shared.runtime import ServiceRuntime
 
@@ -23,6 +30,7 @@ INDEXES = [
     *notification_store.INDEXES,
     *survey_store.INDEXES,
     *callback_tasks.INDEXES,
+    *INSIGHT_INDEXES,
 ]
 
 
@@ -33,11 +41,15 @@ def bootstrap(settings: FeedbackSettings | None = None) -> tuple[FastAPI, Servic
     feedback = build_feedback(settings, runtime)
     runtime.subscribe("loop", CONSUMED_TOPICS, consumer_handler(feedback.handlers))
     runtime.background.extend(background_tasks(feedback))
+    # Insights keep their own read model, so they consume in their own group (which also
+    # reads this service's own feedback.events.v1).
+    runtime.subscribe("insights", INSIGHT_TOPICS, insight_consumer(runtime.db))
+    runtime.background.append(daily_job_task(runtime))
     app = create_app(
         settings=settings,
         title="Closeloop feedback",
         description="Feedback: notifications, satisfaction surveys and reports.",
-        routers=ROUTERS,
+        routers=[*ROUTERS, insights_router()],
         lifespan=runtime.lifespan,
         readiness=runtime.readiness,
     )

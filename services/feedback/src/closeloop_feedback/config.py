@@ -9,13 +9,14 @@ from pydantic import Field
 
 from closeloop_feedback.domain.retry import RetryPolicy
 from closeloop_feedback.domain.survey import SurveyPolicy
-from closeloop_shared.settings import ServiceSettings, service_port
+from closeloop_feedback.insights.settings import InsightsSettings
+from closeloop_shared.settings import service_port
 
 DEV_SURVEY_SECRET = "closeloop-development-survey-secret"  # noqa: S105 - dev only
 DAY_S = 86400.0
 
 
-class FeedbackSettings(ServiceSettings):
+class FeedbackSettings(InsightsSettings):
     """Feedback: notifications, satisfaction surveys and reports."""
 
     service_name: str = "feedback"
@@ -49,7 +50,6 @@ class FeedbackSettings(ServiceSettings):
     worker_poll_s: float = Field(default=0.5, gt=0)
     delay_notice_clocks: list[str] = ["initial_solution", "resolution"]
 
-    report_timezone: str = "Asia/Shanghai"
     csat_window_days: int = Field(default=30, ge=1)
     csat_refresh_s: float = Field(default=30, gt=0)
 
@@ -69,7 +69,7 @@ class FeedbackSettings(ServiceSettings):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.report_timezone)
+        return self.report_zone  # one report time zone: CLOSELOOP_REPORT_TZ
 
     def check_production(self) -> list[str]:
         problems = super().check_production()

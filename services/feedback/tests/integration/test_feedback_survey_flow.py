@@ -252,13 +252,19 @@ async def test_kpi_report_gives_csat_per_department(
     )
     assert report.status_code == 200
     rows = {r["department"]: r for r in report.json()["satisfaction"]["rows"]}
+    assert report.json()["handling"]["group_by"] == "department"  # the merged handling KPIs
     assert (rows[happy_dept]["answered"], rows[happy_dept]["csat"]) == (1, 1.0)
     assert rows[happy_dept]["target_met"] is True
     assert (rows[unhappy_dept]["dissatisfied"], rows[unhappy_dept]["csat"]) == (1, 0.0)
 
     by_period = await feedback.client.get(
         "/v1/reports/kpi",
-        params={"group_by": "department,period", "period": "month", "format": "csv"},
+        params={
+            "group_by": "department,period",
+            "period": "month",
+            "format": "csv",
+            "section": "satisfaction",
+        },
         headers=supervisor,
     )
     assert by_period.headers["content-type"].startswith("text/csv")

@@ -1,5 +1,9 @@
-"""``GET /v1/reports/kpi``: satisfaction KPIs per department and per period, as JSON or
-CSV. (The daily report and the other KPIs join this module's siblings.)"""
+"""``GET /v1/reports/kpi``: the KPI report, as JSON or CSV.
+
+Two sections: ``handling`` (first-response and resolution times in working time, on-time
+ratio, resolution and reopen rates, CSAT and remedies per department or per agent, from the
+insights read model) and ``satisfaction`` (surveys answered, satisfied, dissatisfied, expired
+per department and per period). CSV carries one section, chosen with ``section=``."""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from closeloop_feedback.domain.csat import GroupBy, Period
+from closeloop_feedback.domain.insights.kpi import KpiGroup
 from closeloop_feedback.domain.report_window import WindowInvalid, report_window
 from closeloop_feedback.entrypoints.deps import FeedbackDep, ReportReaderDep
+from closeloop_feedback.insights.api.deps import RuntimeDep
+from closeloop_feedback.insights.csv_export import kpi_csv
+from closeloop_feedback.insights.kpi_report import handling_kpis
 from closeloop_feedback.service_layer.clock import utc_now
 from closeloop_feedback.service_layer.reports import SatisfactionQuery, satisfaction_report
 from closeloop_shared.auth import Role
@@ -34,15 +42,17 @@ CSV_COLUMNS = [
 
 
 def parse_group_by(text: str) -> tuple[GroupBy, ...]:
-    """``department``, ``period`` or both, comma-separated."""
+    """``department``, ``period`` or both, comma-separated (``agent`` selects the handling
+    section's grouping and is not a satisfaction grouping)."""
+    parts = [p.strip() for p in text.split(",") if p.strip() and p.strip() != "agent"]
     try:
-        groups = tuple(dict.fromkeys(GroupBy(p.strip()) for p in text.split(",") if p.strip()))
+        groups = tuple(dict.fromkeys(GroupBy(p) for p in parts or ["department"]))
     except ValueError:
         raise ApiError(
             422,
             "validation_failed",
             "invalid request: group_by",
-            fields=[{"field": "group_by", "problem": "use department, period or both"}],
+            fields=[{"field": "group_by", "problem": "use department, agent or period"}],
         ) from None
     return groups
 
@@ -59,17 +69,19 @@ def to_csv(report: dict[str, Any]) -> str:
 
 @router.get(
     "/v1/reports/kpi",
-    summary="KPIs: satisfaction (CSAT) per department and per period",
+    summary="KPIs per department or agent: timeliness, resolution, reopening, CSAT",
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def kpi_report(
     feedback: FeedbackDep,
+    runtime: RuntimeDep,
     principal: ReportReaderDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     group_by: str = "department",
     period: Period = Period.day,
     format: Literal["json", "csv"] = "json",
+    section: Literal["handling", "satisfaction"] = "handling",
 ) -> Response:
     settings = feedback.settings
     try:
@@ -82,10 +94,14 @@ async def kpi_report(
         departments = sorted(principal.departments)  # a department sees only its own
     query = SatisfactionQuery(start, end, parse_group_by(group_by), period, departments)
     report = await satisfaction_report(feedback.survey_store, query, settings.tz)
+    handling_group = KpiGroup.agent if "agent" in group_by.split(",") else KpiGroup.department
+    handling = await handling_kpis(runtime.db, start, end, handling_group, departments)
+    report = {**report, "handling": handling}
     if format == "csv":
+        text = kpi_csv(handling) if section == "handling" else to_csv(report)
         return Response(
-            to_csv(report),
+            text,
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="kpi-satisfaction.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="kpi-{section}.csv"'},
         )
     return JSONResponse(report)

@@ -1,0 +1,2 @@
+"""HTTP routes of insights: the daily report, KPIs, improvement actions, the service
+report."""

@@ -1,0 +1,53 @@
+"""``GET /v1/reports/service?period=2026-Q4&format=html|md|pdf``: the publishable service
+report (supervisor, admin, auditor). Rendering runs in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from closeloop_feedback.domain.insights.periods import parse_period
+from closeloop_feedback.insights.api.deps import PublisherDep, RuntimeDep, SettingsDep
+from closeloop_feedback.insights.report_format import ReportFormat
+from closeloop_shared.http.errors import ApiError
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get(
+    "/v1/reports/service",
+    summary="The periodic service report, free of personal data (HTML, Markdown or PDF)",
+    responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/pdf": {}}}},
+)
+async def service_report(
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    _: PublisherDep,
+    period: str,
+    format: ReportFormat = ReportFormat.html,
+) -> Response:
+    try:
+        parsed = parse_period(period)
+    except ValueError as exc:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "invalid request: period",
+            fields=[{"field": "period", "problem": str(exc)}],
+        ) from None
+    # matplotlib loads with the first report, not with the service.
+    from closeloop_feedback.insights.service_report import (
+        load_service_report,
+        render_service_report,
+    )
+
+    report = await load_service_report(runtime.db, parsed, timezone=settings.report_tz)
+    rendered = await asyncio.to_thread(render_service_report, report, format)
+    name = f"service-report-{parsed.label}.{format.value}"
+    return Response(
+        rendered.content,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
