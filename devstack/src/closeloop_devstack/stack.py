@@ -108,6 +108,7 @@ class StackConfig:
             services=tuple(services),
             service_ports={name: free_port() for name in SERVICES},
             service_command=service_command,
+            base_env={**os.environ, "CLOSELOOP_INTAKE_SMTP_PORT": str(free_port())},
         )
 
     @property
@@ -128,6 +129,8 @@ class StackConfig:
             }
         )
         env.setdefault("CLOSELOOP_ENV", "development")
+        # The SLA worker's RocksDB tables belong to this stack's data, never another's.
+        env.setdefault("CLOSELOOP_SLA_DATA_DIR", str(self.run_dir / "sla-data"))
         env.update({port_variable(n): str(p) for n, p in self.service_ports.items()})
         return env
 

@@ -91,7 +91,10 @@ class ServiceRuntime:
             )
             await loop.start()
             self.consumers.append(loop)
-            self.readiness.add(f"consumer:{group}", _assigned_check(loop))
+            # Ready once the group has its partitions: with several members in one process
+            # (or more members than partitions) some members rightly get none.
+            members = [c for c in self.consumers if c.group_id == group]
+            self.readiness.add(f"consumer:{group}", _assigned_check(members))
         for task in self.background:
             self._tasks.append(asyncio.create_task(_forever(task), name=task.__name__))
         log.info("service started", extra={"service_port": s.port})
@@ -150,8 +153,8 @@ async def _forever(task: Task) -> None:
             await asyncio.sleep(1)
 
 
-def _assigned_check(loop: ConsumerLoop) -> Callable[[], bool]:
-    return lambda: loop.assigned
+def _assigned_check(members: list[ConsumerLoop]) -> Callable[[], bool]:
+    return lambda: any(member.assigned for member in members)
 
 
 async def _until_available(step: Task, timeout_s: float) -> None:

@@ -47,10 +47,10 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         runtime.on_stop.append(lease.release)
     runtime.background.append(gauge_refresher(repo.collection, settings.metrics_interval_s))
     smtp = None
-    if settings.smtp_enabled:
+    if settings.inbound_smtp_enabled:
         smtp = SmtpChannel(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
+            host=settings.inbound_smtp_host,
+            port=settings.inbound_smtp_port,
             receive=mail_receiver(ctx),
             max_bytes=settings.max_body_bytes,
         )

@@ -20,7 +20,7 @@ DEV_WEBHOOK_SECRET = "closeloop-development-webhook-secret"  # noqa: S105 - dev 
 
 def knob(name: str, default: Any, **kw: Any) -> Any:
     """A field read from ``CLOSELOOP_INTAKE_<NAME>`` (or its field name in code)."""
-    alias = AliasChoices(f"CLOSELOOP_INTAKE_{name.upper()}", name)
+    alias = AliasChoices(f"CLOSELOOP_INTAKE_{name.upper()}")
     return Field(default=default, validation_alias=alias, **kw)
 
 
@@ -30,9 +30,10 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     port: int = service_port("intake", 8001)
 
-    smtp_enabled: bool = knob("smtp_enabled", True)
-    smtp_host: str = knob("smtp_host", "127.0.0.1")
-    smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
+    # The inbound e-mail listener. Not named smtp_*: CLOSELOOP_SMTP_* is outgoing mail.
+    inbound_smtp_enabled: bool = knob("smtp_enabled", True)
+    inbound_smtp_host: str = knob("smtp_host", "127.0.0.1")
+    inbound_smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
     webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
 

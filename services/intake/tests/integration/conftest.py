@@ -34,7 +34,7 @@ def intake_settings(kafka_bootstrap: str, mongo_uri: str, **overrides: Any) -> I
         "mongo_uri": mongo_uri,
         "kafka_bootstrap": kafka_bootstrap,
         "topic_partitions": 3,
-        "smtp_port": 0,
+        "inbound_smtp_port": 0,
         "relay_interval_s": 0.1,
         "metrics_interval_s": 0.5,
     }

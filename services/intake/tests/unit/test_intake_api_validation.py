@@ -17,7 +17,7 @@ from closeloop_intake.config import IntakeSettings
 from closeloop_shared.auth import Role, TokenVerifier, issue_dev_token
 
 SETTINGS = IntakeSettings(
-    smtp_enabled=False,
+    inbound_smtp_enabled=False,
     mongo_uri="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200",
     kafka_bootstrap="127.0.0.1:1",
 )
