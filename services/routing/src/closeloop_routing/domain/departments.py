@@ -84,3 +84,15 @@ def validate_departments(raw: object) -> tuple[tuple[Department, ...] | None, li
             errors.append(f"departments[{index}] (id '{department.id}').id: duplicate id")
         seen.add(department.id)
     return (None, errors) if errors else (departments, [])
+
+
+def department_to_raw(department: Department) -> dict[str, object]:
+    """The raw form of ``department``; :func:`validate_departments` of it gives it back."""
+    return {
+        "id": department.id,
+        "name": department.name,
+        "members": list(department.members),
+        "supervisor": department.supervisor,
+        "leader": department.leader,
+        "special_team": list(department.special_team),
+    }

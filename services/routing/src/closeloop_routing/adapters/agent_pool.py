@@ -1,0 +1,211 @@
+"""Agents in MongoDB: capacity, availability, skills and the complaints each one holds.
+
+An agent document keeps the ids of the complaints it holds (``open``) next to their count
+(``open_count``). Taking a complaint is one conditional update — available, below
+capacity, not holding it already — so two routing processes cannot push an agent over
+capacity, and repeating the update for the same complaint changes nothing. Releasing is
+the mirror image. The round-robin cursor of each department lives in ``department_state``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from closeloop_routing.domain.assignment import Agent
+from closeloop_routing.domain.departments import Department
+from closeloop_shared.mongo import Document, IndexSpec
+
+log = logging.getLogger(__name__)
+AGENTS = "agents"
+STATE = "department_state"
+# No index on ``open``: a multikey index is rewritten whole on every claim and release,
+# which costs more than scanning a few hundred agents on the rare lookups by complaint.
+INDEXES = [IndexSpec(AGENTS, [("departments", 1)])]
+CURSOR_WRITE_INTERVAL_S = 0.5
+_POOL_FIELDS = {"skills": 1, "capacity": 1, "available": 1, "open_count": 1}
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    """An agent as stored (without the list of complaint ids)."""
+
+    id: str
+    departments: tuple[str, ...]
+    skills: tuple[str, ...]
+    capacity: int
+    available: bool
+    open_count: int
+
+    @classmethod
+    def of(cls, doc: Document) -> AgentRecord:
+        return cls(
+            id=doc["_id"],
+            departments=tuple(doc.get("departments") or ()),
+            skills=tuple(doc.get("skills") or ()),
+            capacity=int(doc.get("capacity", 0)),
+            available=bool(doc.get("available", False)),
+            open_count=int(doc.get("open_count", 0)),
+        )
+
+
+class AgentPool:
+    """The agents collection and the departments' round-robin cursors."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._agents = db[AGENTS]
+        self._state = db[STATE]
+        # Cursors are written through and read once per process: they only break ties,
+        # so another process's concurrent advance costs fairness at most by one turn.
+        self._cursors: dict[str, str | None] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
+
+    async def load(self, department: str) -> list[Agent]:
+        """The department's agents with their current load (not the ids they hold:
+        projecting those costs more than the rest of the decision)."""
+        agents = []
+        async for doc in self._agents.find({"departments": department}, _POOL_FIELDS):
+            agents.append(
+                Agent(
+                    id=doc["_id"],
+                    department=department,
+                    skills=frozenset(doc.get("skills") or ()),
+                    capacity=int(doc.get("capacity", 0)),
+                    available=bool(doc.get("available", False)),
+                    open_count=int(doc.get("open_count", 0)),
+                )
+            )
+        return agents
+
+    async def claim(self, agent_id: str, complaint_id: str, seen_open: int | None = None) -> bool:
+        """Give ``complaint_id`` to an available agent below capacity; False if not possible.
+
+        With ``seen_open``, only if the agent still has that many open complaints: the
+        choice was made on that count, so a concurrent claim makes this one choose again
+        instead of piling onto an agent who is no longer the least loaded.
+        """
+        flt: Document = {
+            "_id": agent_id,
+            "available": True,
+            "open": {"$ne": complaint_id},
+            "$expr": {"$lt": ["$open_count", "$capacity"]},
+        }
+        if seen_open is not None:
+            flt["open_count"] = seen_open
+        result = await self._agents.update_one(
+            flt,
+            {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
+        )
+        return result.modified_count == 1
+
+    async def hold_only(self, complaint_id: str, holder: str | None) -> list[str]:
+        """Make ``holder`` (or nobody) the only agent holding the complaint, without a
+        capacity check (an owner keeps what is theirs). Returns the departments of the
+        agents who let go of it, whose queues may now move."""
+        released = self._agents.find(
+            {"open": complaint_id, "_id": {"$ne": holder}}, {"departments": 1}
+        )
+        freed = sorted({d async for doc in released for d in doc.get("departments") or ()})
+        await self._agents.update_many(
+            {"open": complaint_id, "_id": {"$ne": holder}},
+            {"$pull": {"open": complaint_id}, "$inc": {"open_count": -1}},
+        )
+        if holder is not None:
+            await self._agents.update_one(
+                {"_id": holder, "open": {"$ne": complaint_id}},
+                {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
+            )
+        return freed
+
+    async def cursor(self, department: str) -> str | None:
+        """The department's round-robin cursor: the agent who got the last tie."""
+        if department not in self._cursors:
+            doc = await self._state.find_one({"_id": department}, {"rr_cursor": 1})
+            self._cursors[department] = doc.get("rr_cursor") if doc else None
+        return self._cursors[department]
+
+    def set_cursor(self, department: str, cursor: str | None) -> None:
+        """Advance the cursor now in memory; store it in the background, at most every
+        ``CURSOR_WRITE_INTERVAL_S`` (the latest value wins: a busy department costs a few
+        writes a second, not one per complaint)."""
+        self._cursors[department] = cursor
+        if department not in self._writers:
+            task = asyncio.create_task(self._store_cursor(department))
+            self._writers[department] = task
+
+    async def _store_cursor(self, department: str) -> None:
+        try:
+            stored: object = object()
+            while (cursor := self._cursors.get(department)) != stored:
+                await self._state.update_one(
+                    {"_id": department}, {"$set": {"rr_cursor": cursor}}, upsert=True
+                )
+                stored = cursor
+                await asyncio.sleep(CURSOR_WRITE_INTERVAL_S)
+        except Exception:  # a lost cursor write only costs one turn of fairness
+            log.warning("round-robin cursor not stored", exc_info=True)
+        finally:
+            del self._writers[department]
+
+    async def flush_cursors(self) -> None:
+        """Wait for the cursor writes in flight (at shutdown, and in tests)."""
+        await asyncio.gather(*self._writers.values(), return_exceptions=True)
+
+    async def get(self, agent_id: str) -> AgentRecord | None:
+        doc = await self._agents.find_one({"_id": agent_id}, {"open": 0})
+        return AgentRecord.of(doc) if doc else None
+
+    async def list(self, department: str | None = None) -> list[AgentRecord]:
+        flt: Document = {} if department is None else {"departments": department}
+        cursor = self._agents.find(flt, {"open": 0}).sort("_id", 1)
+        return [AgentRecord.of(doc) async for doc in cursor]
+
+    async def update(self, agent_id: str, changes: Document) -> AgentRecord | None:
+        """Set capacity, availability or skills; None for an unknown agent."""
+        doc = await self._agents.find_one_and_update(
+            {"_id": agent_id},
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}},
+            projection={"open": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        return AgentRecord.of(doc) if doc else None
+
+    async def set_memberships(
+        self, departments: Sequence[Department], default_capacity: int
+    ) -> None:
+        """Record which departments each member works in; new members start available
+        with the default capacity. Agents no longer in any department keep their
+        complaints but get no new ones."""
+        membership: dict[str, list[str]] = {}
+        for department in departments:
+            for member in department.members:
+                membership.setdefault(member, []).append(department.id)
+        now = datetime.now(UTC)
+        for agent_id, depts in membership.items():
+            await self._agents.update_one(
+                {"_id": agent_id},
+                {
+                    "$set": {"departments": depts, "updated_at": now},
+                    "$setOnInsert": _new_agent(default_capacity),
+                },
+                upsert=True,
+            )
+        await self._agents.update_many(
+            {"_id": {"$nin": list(membership)}}, {"$set": {"departments": []}}
+        )
+
+
+def _new_agent(capacity: int) -> Document:
+    return {
+        "skills": [],
+        "capacity": capacity,
+        "available": True,
+        "open": [],
+        "open_count": 0,
+    }

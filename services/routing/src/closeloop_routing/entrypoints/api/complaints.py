@@ -1,0 +1,79 @@
+"""A complaint's routing: ``GET /v1/routing/complaints/{id}`` and
+``POST /v1/complaints/{id}/transfer``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from closeloop_routing.adapters.routing_store import RoutingRecord
+from closeloop_routing.entrypoints.api.schemas import RoutingRead, TransferCreate
+from closeloop_routing.entrypoints.deps import Context, Reader, Staff
+from closeloop_routing.service.context import UnknownComplaint
+from closeloop_routing.service.transfer import (
+    TransferRefused,
+    UnknownDepartment,
+    transfer_complaint,
+)
+from closeloop_shared.auth import Principal, Role
+from closeloop_shared.http.errors import ApiError
+
+router = APIRouter(tags=["routing"])
+
+
+def _not_found(complaint_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"complaint '{complaint_id}' has not been routed")
+
+
+def _involved(principal: Principal, record: RoutingRecord) -> bool:
+    """An agent may act on complaints they own, co-own, received, or of their departments."""
+    people = {
+        record.ownership.assignee,
+        record.ownership.first_contact_owner,
+        *record.ownership.co_owners,
+    }
+    return principal.sub in people or record.department in principal.departments
+
+
+@router.get("/v1/routing/complaints/{complaint_id}", summary="A complaint's routing")
+async def get_routing(ctx: Context, principal: Reader, complaint_id: str) -> RoutingRead:
+    record = await ctx.complaints.get(complaint_id)
+    if record is None or not principal.may_see_department(record.department):
+        raise _not_found(complaint_id)
+    return RoutingRead.of(record)
+
+
+@router.post(
+    "/v1/complaints/{complaint_id}/transfer",
+    summary="Transfer a complaint to another department",
+    responses={404: {}, 409: {"description": "resolved, closed or already there"}, 422: {}},
+)
+async def transfer(
+    ctx: Context, principal: Staff, complaint_id: str, body: TransferCreate
+) -> RoutingRead:
+    """Keeps the first-contact owner, records the hand-off and assigns the complaint
+    inside the new department (or queues it there)."""
+    if not principal.has(Role.supervisor, Role.admin):
+        record = await ctx.complaints.get(complaint_id)
+        if record is None:
+            raise _not_found(complaint_id)
+        if not _involved(principal, record):
+            raise ApiError(
+                403, "forbidden", "agents may transfer only complaints they own or received"
+            )
+    try:
+        updated = await transfer_complaint(
+            ctx, complaint_id, body.to_department.strip(), body.reason.strip(), principal.sub
+        )
+    except UnknownComplaint:
+        raise _not_found(complaint_id) from None
+    except UnknownDepartment:
+        known = sorted(ctx.config.current.departments)
+        raise ApiError(
+            422,
+            "validation_failed",
+            "unknown department",
+            fields=[{"field": "to_department", "problem": f"unknown department; known: {known}"}],
+        ) from None
+    except TransferRefused as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return RoutingRead.of(updated)

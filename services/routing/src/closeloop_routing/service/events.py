@@ -1,0 +1,116 @@
+"""The CloudEvents routing publishes, built from domain decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from closeloop_routing.adapters.outbox_entries import SOURCE
+from closeloop_routing.domain.escalation import Escalation, Notify
+from closeloop_routing.domain.ownership import (
+    ESCALATION_MODES,
+    Ownership,
+    escalation_targets,
+)
+from closeloop_routing.domain.rules import RoutingDecision
+from closeloop_shared.events.envelope import CloudEvent, EventData
+from closeloop_shared.events.routing import (
+    ComplaintAssigned,
+    ComplaintEscalated,
+    ComplaintQueued,
+    ComplaintRouted,
+    ComplaintTransferred,
+)
+
+
+def _event(body: EventData, complaint_id: str) -> CloudEvent:
+    return CloudEvent.of(body, source=SOURCE, subject=complaint_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def routed(cid: str, decision: RoutingDecision, first_contact_owner: str | None) -> CloudEvent:
+    return _event(
+        ComplaintRouted(
+            complaint_id=cid,
+            at=_now(),
+            department=decision.department,
+            queue=decision.queue,
+            skill=decision.skill,
+            rule_id=decision.rule_id,
+            rule_set_version=decision.rule_set_version,
+            reason=decision.reason,
+            first_contact_owner=first_contact_owner,
+        ),
+        cid,
+    )
+
+
+def placed(cid: str, ownership: Ownership, queue: str | None = None) -> CloudEvent:
+    """``assigned`` when somebody owns the complaint, else ``queued``."""
+    if ownership.assignee is None:
+        body: EventData = ComplaintQueued(
+            complaint_id=cid, at=_now(), department=ownership.department, queue=queue
+        )
+    else:
+        body = ComplaintAssigned(
+            complaint_id=cid,
+            at=_now(),
+            department=ownership.department,
+            assignee=ownership.assignee,
+            co_owners=list(ownership.co_owners),
+        )
+    return _event(body, cid)
+
+
+def transferred(
+    cid: str, before: Ownership, to_department: str, reason: str, by: str
+) -> CloudEvent:
+    return _event(
+        ComplaintTransferred(
+            complaint_id=cid,
+            at=_now(),
+            from_department=before.department,
+            to_department=to_department,
+            reason=reason,
+            by=by,
+            first_contact_owner=before.first_contact_owner,
+        ),
+        cid,
+    )
+
+
+def escalated(
+    cid: str, escalation: Escalation, trigger: str, clock: str | None = None
+) -> CloudEvent:
+    return _event(
+        ComplaintEscalated(
+            complaint_id=cid,
+            at=_now(),
+            level=int(escalation.level),
+            to=escalation_targets(escalation),
+            reason=escalation.reason,
+            trigger=trigger,
+            mode=ESCALATION_MODES[escalation.action],
+            clock=clock,
+        ),
+        cid,
+    )
+
+
+def notified(cid: str, notify: Notify, clock: str) -> CloudEvent:
+    """A level-0 escalation: people are told, ownership stays."""
+    return _event(
+        ComplaintEscalated(
+            complaint_id=cid,
+            at=_now(),
+            level=notify.level,
+            to=list(notify.targets),
+            reason=notify.reason,
+            trigger="sla_warning",
+            mode="notify",
+            clock=clock,
+        ),
+        cid,
+    )
