@@ -99,7 +99,7 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
     if "audit_verify" in only:
         from bench import audit_verify
 
-        _guard(results, "audit_verify", lambda: audit_verify.run(scale=scale, say=say))
+        _guard(results, "audit_verify", lambda: audit_verify.run(scale=scale))
     results["finished_at"] = datetime.now(UTC).isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d") + ("" if scale >= 1 else f"-scale{scale:g}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,16 +84,13 @@ def test_naive_instants_are_refused() -> None:
         DeadlineIndex().schedule(("c", "k"), datetime(2026, 1, 1))
 
 
-def test_200k_entries_schedule_and_pop_in_order_quickly() -> None:
+def test_200k_entries_schedule_and_pop_in_order() -> None:
     rng = random.Random(7)
     index = DeadlineIndex()
     offsets = [rng.randrange(0, 30 * 86400 * 1_000_000) for _ in range(200_000)]
-    began = time.perf_counter()
     for n, micros in enumerate(offsets):
         index.schedule((f"c-{n}", "resolution"), T0 + timedelta(microseconds=micros))
     keys = index.pop_due(T0 + timedelta(days=31))
-    elapsed = time.perf_counter() - began
     assert len(keys) == 200_000 and len(index) == 0
     instants = [offsets[int(key[0][2:])] for key in keys]
-    assert instants == sorted(instants)
-    assert elapsed < 2.0
+    assert instants == sorted(instants)  # the speed at scale is measured by bench/sla_breach

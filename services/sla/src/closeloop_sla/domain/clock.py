@@ -64,6 +64,7 @@ __all__ = [
     "deadline_of",
     "due_instants",
     "extend_clock",
+    "fire_before",
     "fire_due",
     "pause_clock",
     "remaining_working_time",
@@ -142,7 +143,7 @@ def pause_clock(clock: Clock, calendar: BusinessCalendar, at: datetime) -> Trans
     if clock.phase is not ClockPhase.RUNNING:
         return clock, []
     at = _clamp(clock, at)
-    clock, effects = _fire_before(clock, calendar, at)
+    clock, effects = fire_before(clock, calendar, at)
     used = working_time_used(clock, calendar, at)
     paused = replace(
         clock,
@@ -173,7 +174,7 @@ def stop_clock(clock: Clock, calendar: BusinessCalendar, at: datetime) -> Transi
     if not clock.is_open:
         return clock, []
     at = _clamp(clock, at)
-    clock, effects = _fire_before(clock, calendar, at)
+    clock, effects = fire_before(clock, calendar, at)
     used = working_time_used(clock, calendar, at)
     stopped = replace(
         clock,
@@ -200,7 +201,7 @@ def cancel_clock(clock: Clock, calendar: BusinessCalendar, at: datetime, reason:
     if not clock.is_open:
         return clock, []
     at = _clamp(clock, at)
-    clock, effects = _fire_before(clock, calendar, at)
+    clock, effects = fire_before(clock, calendar, at)
     used = working_time_used(clock, calendar, at)
     cancelled = replace(
         clock,
@@ -237,7 +238,7 @@ def extend_clock(
     if not reason.strip():
         raise ValueError("an extension must record its reason")
     at = _clamp(clock, at)
-    clock, effects = _fire_before(clock, calendar, at)
+    clock, effects = fire_before(clock, calendar, at)
     used = working_time_used(clock, calendar, at)
     if new_deadline is not None:
         added = used + working_time_between(calendar, at, new_deadline) - clock.budget
@@ -273,10 +274,10 @@ def fire_due(clock: Clock, calendar: BusinessCalendar, now: datetime) -> Transit
     return _fire(clock, calendar, to_utc(now), include_now=True)
 
 
-def _fire_before(clock: Clock, calendar: BusinessCalendar, at: datetime) -> Transition:
+def fire_before(clock: Clock, calendar: BusinessCalendar, at: datetime) -> Transition:
     """What a transition at ``at`` reports first: alerts due strictly before ``at`` (a stop
     at the very deadline instant is still in time)."""
-    return _fire(clock, calendar, at, include_now=False)
+    return _fire(clock, calendar, to_utc(at), include_now=False)
 
 
 def _fire(

@@ -89,3 +89,14 @@ class ClockCancelled(ClockEffect):
     """The clock no longer applies (its complaint was reopened or archived); not a "met"."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClockRetargeted(ClockEffect):
+    """An explicit reapply moved the clock onto another policy version or calendar."""
+
+    policy_id: str
+    policy_version: int
+    target: WorkDuration
+    calendar: str
+    deadline: datetime | None

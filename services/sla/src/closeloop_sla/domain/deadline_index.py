@@ -12,6 +12,7 @@ entries. A key is ``(complaint_id, clock_kind)``; ties on the instant order by k
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 DeadlineKey = tuple[str, str]
@@ -37,6 +38,27 @@ class DeadlineIndex:
         heapq.heappush(self._heap, entry)
         self._compact_if_sparse()
 
+    def schedule_micros(self, key: DeadlineKey, micros: int) -> None:
+        """:meth:`schedule` with the instant as microseconds since the epoch (UTC)."""
+        entry = (micros, key)
+        self._live[key] = entry
+        heapq.heappush(self._heap, entry)
+        self._compact_if_sparse()
+
+    def load_micros(self, entries: Iterable[tuple[int, DeadlineKey]]) -> None:
+        """Bulk :meth:`schedule_micros` of ``(micros, key)`` pairs in O(n): one heapify
+        instead of n pushes (rebuilding a partition's index after recovery)."""
+        live = self._live
+        for entry in entries:
+            live[entry[1]] = entry
+        self._heap = list(live.values())
+        heapq.heapify(self._heap)
+
+    def clear(self) -> None:
+        """Forget every key (the partition was revoked)."""
+        self._heap.clear()
+        self._live.clear()
+
     def cancel(self, key: DeadlineKey) -> bool:
         """Forget ``key``; returns whether it was scheduled."""
         found = self._live.pop(key, None) is not None
@@ -45,14 +67,20 @@ class DeadlineIndex:
 
     def pop_due(self, now: datetime, limit: int | None = None) -> list[DeadlineKey]:
         """Remove and return the keys due at or before ``now``, earliest first."""
+        return [key for _, key in self.pop_due_entries(now, limit)]
+
+    def pop_due_entries(
+        self, now: datetime, limit: int | None = None
+    ) -> list[tuple[int, DeadlineKey]]:
+        """:meth:`pop_due` with each key's instant (microseconds since the epoch)."""
         cutoff = _to_micros(now)
         heap, live = self._heap, self._live
-        due: list[DeadlineKey] = []
+        due: list[tuple[int, DeadlineKey]] = []
         while heap and heap[0][0] <= cutoff and (limit is None or len(due) < limit):
             entry = heapq.heappop(heap)
             if live.get(entry[1]) is entry:
                 del live[entry[1]]
-                due.append(entry[1])
+                due.append(entry)
         return due
 
     def next_instant(self) -> datetime | None:
@@ -61,6 +89,13 @@ class DeadlineIndex:
         while heap and live.get(heap[0][1]) is not heap[0]:
             heapq.heappop(heap)  # drop stale tops so the answer is a live entry
         return _from_micros(heap[0][0]) if heap else None
+
+    def next_instant_micros(self) -> int | None:
+        """:meth:`next_instant` as microseconds since the epoch (no datetime built)."""
+        heap, live = self._heap, self._live
+        while heap and live.get(heap[0][1]) is not heap[0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def instant_of(self, key: DeadlineKey) -> datetime | None:
         """When ``key`` is due, or ``None`` if it is not scheduled."""
@@ -77,6 +112,16 @@ class DeadlineIndex:
         if len(self._heap) > _COMPACT_MIN and len(self._heap) > 2 * len(self._live):
             self._heap = list(self._live.values())
             heapq.heapify(self._heap)
+
+
+def to_micros(instant: datetime) -> int:
+    """Microseconds since the epoch of an aware instant (how the index orders entries)."""
+    return _to_micros(instant)
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC instant of ``micros`` microseconds since the epoch."""
+    return _from_micros(micros)
 
 
 def _to_micros(instant: datetime) -> int:
