@@ -165,6 +165,10 @@ async def _open_clocks(url: str) -> float:
     return total
 
 
+def _within(low: float, high: float) -> Callable[[float], bool]:
+    return lambda deadline: low <= deadline < high
+
+
 def _lags(seen: Breaches, keep: Callable[[float], bool]) -> tuple[list[float], list[float]]:
     e2e, engine = [], []
     for cid, deadline in seen.deadline.items():
@@ -276,7 +280,7 @@ def _report(plan: Plan, seen: Breaches, loaded: float, recovery: dict[str, Any])
     width = max(1.0, plan.n / plan.rate / 10)
     for start in range(10):
         low = plan.first_deadline + start * width
-        lags = _lags(seen, lambda d, low=low: low <= d < low + width)[0]
+        lags = _lags(seen, _within(low, low + width))[0]
         windows.append({"deadlines_from_s": round(start * width, 1), **summary_ms(lags)})
     return {
         "lag_by_deadline_window": windows,

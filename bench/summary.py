@@ -39,9 +39,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     if sla_p99 and poll_fast:
         vs.append(f"back-to-back polling p99 is {poll_fast / sla_p99:,.1f}× Closeloop's")
     recovery = [
-        v.get("ready_after_kill_s")
+        float(v["ready_after_kill_s"])
         for v in (results.get("recovery") or {}).values()
-        if isinstance(v, dict)
+        if isinstance(v, dict) and "ready_after_kill_s" in v
     ]
     return [
         (
