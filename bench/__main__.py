@@ -24,7 +24,16 @@ from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.settings import ServiceSettings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("db_ceiling", "intake", "end_to_end", "sla", "polling", "audit_verify", "recovery")
+SCENARIOS = (
+    "db_ceiling",
+    "intake",
+    "end_to_end",
+    "sla",
+    "polling",
+    "audit_verify",
+    "recovery",
+    "faults",
+)
 
 
 def say(text: str) -> None:
@@ -100,6 +109,10 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
         from bench import audit_verify
 
         _guard(results, "audit_verify", lambda: audit_verify.run(scale=scale))
+    if "faults" in only:
+        from bench import faults
+
+        _guard(results, "faults", lambda: faults.run(scale, say=say))
     results["finished_at"] = datetime.now(UTC).isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d") + ("" if scale >= 1 else f"-scale{scale:g}")
