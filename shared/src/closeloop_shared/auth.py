@@ -115,16 +115,29 @@ class TokenVerifier:
             raise unauthenticated("token expired") from None
         except jwt.PyJWTError as exc:
             raise unauthenticated(f"invalid token: {exc}") from None
+        roles, depts, scope = (
+            claims.get("roles", []),
+            claims.get("depts", []),
+            claims.get("scope", ""),
+        )
+        if not _strings(roles) or not _strings(depts) or not isinstance(scope, str):
+            raise unauthenticated(
+                "token claims roles/depts must be lists of strings, scope a string"
+            )
         try:
-            roles = frozenset(Role(r) for r in claims.get("roles", []))
+            role_set = frozenset(Role(r) for r in roles)
         except ValueError:
             raise unauthenticated("token names an unknown role") from None
         return Principal(
             sub=str(claims["sub"]),
-            roles=roles,
-            departments=frozenset(claims.get("depts", [])),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
+            roles=role_set,
+            departments=frozenset(depts),
+            scopes=frozenset(scope.split()),
         )
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def unauthenticated(message: str) -> ApiError:

@@ -1,4 +1,5 @@
 import time
+from collections.abc import Iterator
 from typing import Annotated
 
 import jwt
@@ -116,3 +117,45 @@ def test_department_scope() -> None:
     assert not dept.may_see_department(None)
     sup = Principal("s", frozenset({Role.supervisor}))
     assert sup.may_see_department("logistics")
+
+
+def test_oversized_chunked_body_is_413() -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(5):
+            yield b"x" * 1000
+
+    r = _client().post("/things", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+
+def test_small_chunked_body_still_reaches_the_handler() -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"channel": "web", '
+        yield b'"customer": {"phone": "123"}}'
+
+    r = _client().post("/things", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json() == {"channel": "web"}
+
+
+def test_signed_token_with_malformed_claims_is_401_not_500() -> None:
+    c = _client()
+    for claims in (
+        {"depts": [{"x": 1}]},
+        {"depts": "billing"},
+        {"roles": "admin"},
+        {"scope": ["pii:read"]},
+    ):
+        token = jwt.encode(
+            {
+                "sub": "x",
+                "roles": ["agent"],
+                "exp": int(time.time()) + 60,
+                "iss": "closeloop",
+                "aud": "closeloop",
+                **claims,
+            },
+            SETTINGS.jwt_dev_secret,
+            algorithm="HS256",
+        )
+        r = c.get("/who", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401, claims

@@ -44,32 +44,35 @@ class BodyLimit:
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             await _reply(send, 413, too_large)
             return
-        received = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal received
+        if declared and declared.isdigit():
+            await self.app(scope, receive, send)  # within the limit: stream as declared
+            return
+        # No (valid) Content-Length: chunked. Read it here, bounded, so an oversized body is a
+        # 413 before any handler parses it (a handler would turn the error into a 400).
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracking_send)
-        except _TooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
                 await _reply(send, 413, too_large)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
 
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 class RequestMetrics:

@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable
 
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE_PATTERN = re.compile(r"\+?\d[\d\s-]{6,}\d")
+# Not inside identifiers such as CMP-20261122-78DE7F40D8 (letters or a hyphen-joined word
+# next to the digits): those are references, not phone numbers.
+PHONE_PATTERN = re.compile(r"(?<![\w-])\+?\d[\d\s-]{6,}\d(?![\w-]*[A-Za-z])")
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 

@@ -41,7 +41,7 @@ class AttachmentIn(StrictBody):
 
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=255)
-    size_bytes: int = Field(default=0, ge=0)
+    size_bytes: int = Field(default=0, ge=0, le=2**53)  # stored as a 64-bit integer
     url: str | None = Field(default=None, max_length=2_000)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from closeloop_audit.entrypoints.api.schemas import (
+    MAX_SEQ,
     CheckpointList,
     CheckpointRead,
     ConsistencyProofRead,
@@ -43,7 +44,9 @@ async def latest_checkpoint(ctx: Context, _: Auditor) -> CheckpointRead:
 async def list_checkpoints(
     ctx: Context,
     _: Auditor,
-    before: Annotated[int | None, Query(ge=1, description="tree sizes below this")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_SEQ, description="tree sizes below this")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CheckpointList:
     found = await ctx.checkpoints.recent(before=before, limit=limit)
@@ -59,8 +62,8 @@ async def list_checkpoints(
 async def consistency_proof(
     ctx: Context,
     _: Auditor,
-    from_size: Annotated[int, Query(alias="from", ge=1, description="older tree size")],
-    to_size: Annotated[int, Query(alias="to", ge=1, description="newer tree size")],
+    from_size: Annotated[int, Query(alias="from", ge=1, le=MAX_SEQ, description="older tree size")],
+    to_size: Annotated[int, Query(alias="to", ge=1, le=MAX_SEQ, description="newer tree size")],
 ) -> ConsistencyProofRead:
     """Proof (RFC 9162 §2.1.4) that the tree of ``from`` entries is a prefix of the tree of
     ``to`` entries; both sizes must be signed checkpoints."""
@@ -79,11 +82,12 @@ async def consistency_proof(
 
 @router.get("/proofs/{seq}", summary="Inclusion proof of an entry")
 async def inclusion_proof(
-    seq: int,
+    seq: Annotated[int, Path(ge=1, le=MAX_SEQ)],
     ctx: Context,
     _: Auditor,
     tree_size: Annotated[
-        int | None, Query(ge=1, description="a checkpoint's tree size; default the latest")
+        int | None,
+        Query(ge=1, le=MAX_SEQ, description="a checkpoint's tree size; default the latest"),
     ] = None,
 ) -> InclusionProofRead:
     """Audit path (RFC 9162 §2.1.3) from entry ``seq`` (leaf ``seq - 1``) to the root of

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from closeloop_audit.entrypoints.api.schemas import EntryRead, TrailRead, VerificationRead
+from closeloop_audit.entrypoints.api.schemas import MAX_SEQ, EntryRead, TrailRead, VerificationRead
 from closeloop_audit.entrypoints.deps import Auditor, Context
 from closeloop_shared.http.errors import ApiError
 
@@ -18,7 +18,7 @@ async def complaint_trail(
     complaint_id: str,
     ctx: Context,
     _: Auditor,
-    after: Annotated[int, Query(ge=0, description="return entries after this seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="return entries after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> TrailRead:
     """Every entry about the complaint in log order, with the hashes that link each one

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 from closeloop_audit.domain.chain import AuditEntry
 from closeloop_audit.domain.checkpoint import ORIGIN, Checkpoint, format_signed_at
 
+MAX_SEQ = 2**62  # sequence numbers are 64-bit integers in MongoDB; larger is a 422
+
 
 class EntryRead(BaseModel):
     """One log entry: what happened, where it was read, and the hashes that seal it."""
