@@ -29,7 +29,7 @@ from closeloop_sla.entrypoints.agents import register_clock_agent
 from closeloop_sla.entrypoints.api import ROUTERS
 from closeloop_sla.entrypoints.tables import declare_clock_table
 from closeloop_sla.entrypoints.timers import register_deadline_timer, register_rebalance_hooks
-from closeloop_sla.entrypoints.topics import clock_input_channel
+from closeloop_sla.entrypoints.topics import CLOCK_INPUTS, clock_input_channel
 from closeloop_sla.metrics import initialise_metrics
 from closeloop_sla.service.clock_processor import ClockProcessor
 from closeloop_sla.service.deadline_timer import DeadlineTimer
@@ -53,7 +53,7 @@ def bootstrap(settings: SlaSettings, partitions: int) -> tuple[SlaContainer, Fas
     register_deadline_timer(faust_app, DeadlineTimer(parts.schedule, publisher.send_commands))
     register_rebalance_hooks(faust_app, table, store, parts.schedule)
     faust_app.task(_refresh_policies_forever(parts))
-    faust_app.task(lag_reporter(faust_app))
+    faust_app.task(lag_reporter(faust_app, {spec.name for spec in CLOCK_INPUTS}))
     initialise_metrics()
     return parts, _http_app(parts)
 

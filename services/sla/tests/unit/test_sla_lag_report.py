@@ -33,7 +33,7 @@ class FakeConsumer:
 
 
 async def test_lag_is_summed_per_topic_and_unanswered_partitions_are_skipped() -> None:
-    await report_lag(FakeConsumer())
+    await report_lag(FakeConsumer(), {"t.lag.a", "t.lag.b"})
 
     def lag(topic: str) -> float | None:
         labels = {"group": "sla-clocks", "topic": topic}

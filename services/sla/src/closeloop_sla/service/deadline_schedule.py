@@ -110,17 +110,6 @@ class DeadlineSchedule:
         for micros, key in entries:
             index.schedule_micros(key, micros)
 
-    def pop_due(self, now: datetime, limit: int) -> list[tuple[int, int, DeadlineKey]]:
-        """Remove and return up to ``limit`` ``(partition, micros, key)`` due at or before
-        ``now``, over all partitions."""
-        due: list[tuple[int, int, DeadlineKey]] = []
-        for partition, index in self._indexes.items():
-            room = limit - len(due)
-            if room <= 0:
-                break
-            due.extend((partition, m, key) for m, key in index.pop_due_entries(now, room))
-        return due
-
     # -- rebalancing ------------------------------------------------------------------
     def rebuild(
         self, partition: int, entries: list[tuple[int, DeadlineKey]], states: Counter[str]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from closeloop_shared.observability.metrics import CONSUMER_LAG
@@ -12,11 +13,14 @@ from closeloop_shared.observability.metrics import CONSUMER_LAG
 GROUP = "sla-clocks"
 
 
-async def report_lag(consumer: Any) -> None:
-    """Set the lag gauge once from faust's consumer (positions move during rebalances, so
-    a partition that cannot answer is skipped this round)."""
+async def report_lag(consumer: Any, topics: Collection[str]) -> None:
+    """Set the lag gauge of ``topics`` once from faust's consumer (positions move during
+    rebalances, so a partition that cannot answer is skipped this round; faust's own
+    changelog partitions are not reported)."""
     per_topic: Counter[str] = Counter()
     for tp in consumer.assignment():
+        if tp.topic not in topics:
+            continue
         try:
             high = consumer.highwater(tp)
             position = await consumer.position(tp)
@@ -28,13 +32,13 @@ async def report_lag(consumer: Any) -> None:
         CONSUMER_LAG.labels(GROUP, topic).set(lag)
 
 
-def lag_reporter(app: Any, interval_s: float = 5.0) -> Any:
-    """A faust task reporting the lag every ``interval_s``."""
+def lag_reporter(app: Any, topics: Collection[str], interval_s: float = 5.0) -> Any:
+    """A faust task reporting the lag of ``topics`` every ``interval_s``."""
 
     async def report_consumer_lag() -> None:
         while True:
             await asyncio.sleep(interval_s)
             if not app.rebalancing:
-                await report_lag(app.consumer)
+                await report_lag(app.consumer, topics)
 
     return report_consumer_lag
