@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 TEST_DIRS := shared/tests devstack/tests cli/tests $(wildcard services/*/tests) \
-	$(wildcard tests/*/)
+	$(sort $(dir $(wildcard tests/*/*.py)))
 
 .PHONY: help setup tools run test test-unit lint format schemas bench clean
 
