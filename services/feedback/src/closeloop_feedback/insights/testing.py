@@ -4,16 +4,13 @@ tests, manual runs): a small app with the insights routes and projector on a
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
 from closeloop_feedback.insights.settings import InsightsSettings
@@ -24,13 +21,14 @@ from closeloop_feedback.insights.wiring import (
     insights_router,
     kpi_router,
 )
+from closeloop_feedback.testing import EventWatcher, skip_history
+from closeloop_feedback.testing import eventually as poll_until
 from closeloop_shared.auth import Role, issue_dev_token
-from closeloop_shared.events.envelope import CloudEvent, decode_event
 from closeloop_shared.http.app import create_app
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
 from closeloop_shared.runtime import ServiceRuntime
-from closeloop_shared.topics import FEEDBACK_EVENTS, all_topics
+from closeloop_shared.topics import all_topics
 
 T = TypeVar("T")
 GROUP_SUFFIX = "insights"
@@ -39,68 +37,8 @@ GROUP_SUFFIX = "insights"
 async def eventually(
     probe: Callable[[], Awaitable[T | None]], *, within_s: float = 60.0, what: str = "condition"
 ) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``within_s``."""
-    deadline = time.monotonic() + within_s
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {within_s} s")
-        await asyncio.sleep(0.1)
-
-
-async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        return [TopicPartition(topic, p) for p in sorted(await producer.partitions_for(topic))]
-    finally:
-        await producer.stop()
-
-
-async def skip_history(bootstrap: str, group: str, topics: list[str]) -> None:
-    """Start consumer group ``group`` at the end of the topics (not replaying other tests)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        parts = [tp for topic in topics for tp in await partitions_of(bootstrap, topic)]
-        consumer.assign(parts)
-        await consumer.seek_to_end(*parts)
-        await consumer.commit({tp: await consumer.position(tp) for tp in parts})
-    finally:
-        await consumer.stop()
-
-
-@dataclass
-class FeedbackWatcher:
-    """Collects what is published on ``feedback.events.v1`` from the moment it started."""
-
-    bootstrap: str
-    events: list[CloudEvent] = field(default_factory=list)
-
-    async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
-        await self._consumer.start()
-        parts = await partitions_of(self.bootstrap, FEEDBACK_EVENTS.name)
-        self._consumer.assign(parts)
-        await self._consumer.seek_to_end(*parts)
-        for tp in parts:
-            await self._consumer.position(tp)
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=100)
-            for records in batches.values():
-                self.events.extend(decode_event(r.value, r.headers) for r in records)
-
-    async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        await self._consumer.stop()
+    """The feedback tests' bounded poll, with the longer default the projector needs."""
+    return await poll_until(probe, within_s=within_s, what=what)
 
 
 @dataclass
@@ -112,7 +50,7 @@ class InsightsUnderTest:
     settings: InsightsSettings
     client: httpx.AsyncClient
     producer: EventProducer
-    watcher: FeedbackWatcher
+    watcher: EventWatcher
 
     def auth(self, role: Role = Role.supervisor, **kw: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_dev_token(self.settings, role=role, **kw)}"}
@@ -154,7 +92,7 @@ async def start_insights(settings: InsightsSettings) -> AsyncIterator[InsightsUn
     )
     app.state.runtime = runtime
     producer = EventProducer(settings.kafka_bootstrap, client_id="insights-test")
-    watcher = FeedbackWatcher(settings.kafka_bootstrap)
+    watcher = EventWatcher(settings.kafka_bootstrap)
     await producer.start()
     await watcher.start()
     transport = httpx.ASGITransport(app=app)
