@@ -49,17 +49,14 @@ async def _load(coll: Any, n: int, rate: float, say: Any) -> None:
 
 
 async def _poll(coll: Any, virtual_now: float) -> tuple[list[float], int]:
-    due = [
-        d
-        async for d in coll.find(
-            {"state": "open", "deadline": {"$lte": virtual_now}}, {"deadline": 1}
-        )
-    ]
+    """One poll: read the overdue open clocks, then mark exactly those breached. The update
+    repeats the query's filter (same bound) rather than listing ids: on SecantusDB a large
+    ``$in`` costs far more than the filter (measured here: 2,000 ids by ``$in`` 6.0 s, 5,000
+    by filter 0.9 s), and a peer's bulk UPDATE ... WHERE is the same shape."""
+    overdue = {"state": "open", "deadline": {"$lte": virtual_now}}
+    due = [d async for d in coll.find(overdue, {"deadline": 1})]
     if due:
-        await coll.update_many(
-            {"_id": {"$in": [d["_id"] for d in due]}},
-            {"$set": {"state": "breached", "detected_at": virtual_now}},
-        )
+        await coll.update_many(overdue, {"$set": {"state": "breached", "detected_at": virtual_now}})
     return [d["deadline"] for d in due], len(due)
 
 
@@ -124,5 +121,5 @@ async def _run(
 def run(uri: str, *, db_pid: int | None, scale: float, say: Any = print) -> dict[str, Any]:
     n = max(2000, int(1_000_000 * scale))
     rate = max(10.0, 1000.0 * min(1.0, scale * 10))
-    window = max(5.0, min(60.0, n / rate / 2))
+    window = max(3.0, min(60.0, 600 * scale))  # 60 s of back-to-back polling at scale ≥ 0.1
     return asyncio.run(_run(uri, db_pid, n, rate, window, say))

@@ -1,10 +1,15 @@
 """Scenario: SLA breach detection at scale (issue 5).
 
 ``1_000_000 × scale`` open clocks (one first-response clock per complaint, 24×7, no
-warnings) whose deadlines are spread so that ``rate`` expire per second. The clocks are
-started the real way: ``ComplaintReceived`` events on ``complaints.lifecycle.v1`` consumed by
-the real worker process (``python -m closeloop_sla``) against a real Kafka broker and
-SecantusDB. Received times are back-dated so the first deadline falls after loading ends.
+warnings). The clocks are started the real way: ``ComplaintReceived`` events on
+``complaints.lifecycle.v1`` consumed by the real worker process (``python -m closeloop_sla``)
+against a real Kafka broker and SecantusDB.
+
+Loading happens in two parts so the run fits the bench's time budget: first the clocks that
+stay open through the run (received now, due in an hour), then ``rate × window_s`` clocks
+whose received times are back-dated so that ``rate`` of them expire per second, starting
+just after they are all loaded (the rate the worker loaded the first part at says when).
+Every breach is therefore detected while all ``1_000_000 × scale`` clocks are open.
 
 Measured:
 - detection lag of every breach: when the bench consumer receives ``ClockBreached`` minus
@@ -194,12 +199,21 @@ async def _until(predicate: Callable[[], Any], *, interval: float, limit_s: floa
 
 @dataclass
 class Plan:
-    """``n`` clocks whose deadlines start at ``first_deadline`` and follow every 1/rate s."""
+    """``n`` clocks expiring every 1/rate s from ``first_deadline`` (among the open ones)."""
 
     n: int
     rate: float
-    first_deadline: float
-    prefix: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:6]}-")
+    first_deadline: float = 0.0  # set once the open clocks are loaded
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+
+    @property
+    def prefix(self) -> str:
+        """Complaint id prefix of the expiring clocks (the ones the bench follows)."""
+        return f"bench-{self.run_id}-due-"
+
+    @property
+    def open_prefix(self) -> str:
+        return f"bench-{self.run_id}-open-"
 
     def deadline(self, index: int) -> float:
         return self.first_deadline + index / self.rate
@@ -218,22 +232,51 @@ async def _events_consumer(bootstrap: str) -> AIOKafkaConsumer:
     return consumer
 
 
-async def _produce(bootstrap: str, plan: Plan, say: Say) -> None:
+async def _produce(
+    bootstrap: str, prefix: str, count: int, received_at: Callable[[int], datetime], say: Say
+) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks=1, linger_ms=20, max_batch_size=512 * 1024
     )
     await producer.start()
     try:
-        base = datetime.fromtimestamp(plan.first_deadline, UTC) - TARGET
-        for index in range(plan.n):
-            received_at = base + timedelta(seconds=index / plan.rate)
-            key, value, headers = _received(plan.prefix, index, received_at)
+        for index in range(count):
+            key, value, headers = _received(prefix, index, received_at(index))
             await producer.send(COMPLAINT_LIFECYCLE.name, value, key=key, headers=headers)
             if index and index % 100_000 == 0:
-                say(f"[sla] produced {index}")
+                say(f"[sla] produced {index:,}/{count:,}")
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def _load(
+    bootstrap: str, url: str, plan: Plan, total: int, say: Say, rate_guess: float
+) -> tuple[float, float, float]:
+    """Start ``total - plan.n`` clocks that stay open, then the ``plan.n`` expiring ones
+    (setting ``plan.first_deadline``); returns (started, produced, loaded) epoch times."""
+    started = time.time()
+    staying = total - plan.n
+    now = datetime.now(UTC)
+    await _produce(bootstrap, plan.open_prefix, staying, lambda _i: now, say)
+
+    async def open_at_least(count: int) -> bool:
+        return await _open_clocks(url) >= count  # breached clocks stay open
+
+    if not await _until(lambda: open_at_least(staying), interval=1.0, limit_s=3600):
+        raise TimeoutError("the worker did not start the open clocks within an hour")
+    rate = staying / max(time.time() - started, 1e-3) if staying >= 1000 else rate_guess
+    say(f"[sla] {staying:,} open clocks loaded at {rate:,.0f}/s; now the {plan.n:,} expiring")
+    # The expiring clocks should all be loaded before the first falls due (with a margin).
+    plan.first_deadline = time.time() + plan.n / rate * 1.3 + 10
+    base = datetime.fromtimestamp(plan.first_deadline, UTC) - TARGET
+    await _produce(
+        bootstrap, plan.prefix, plan.n, lambda i: base + timedelta(seconds=i / plan.rate), say
+    )
+    produced = time.time()
+    if not await _until(lambda: open_at_least(total), interval=0.5, limit_s=3600):
+        raise TimeoutError("the worker did not start every clock within an hour")
+    return started, produced, time.time()
 
 
 async def _kill_and_restart(
@@ -304,13 +347,23 @@ def _report(plan: Plan, seen: Breaches, loaded: float, recovery: dict[str, Any])
 
 
 async def _run(
-    scale: float, rate: float, say: Say, kill: bool, down_s: float, load_rate_guess: float
+    scale: float,
+    rate: float,
+    say: Say,
+    kill: bool,
+    down_s: float,
+    load_rate_guess: float,
+    window_s: float,
 ) -> dict[str, Any]:
-    n = max(10, round(FULL_SIZE * scale))
+    total = max(10, round(FULL_SIZE * scale))
+    n = min(total, max(10, round(rate * window_s)))  # the clocks that expire during the run
     tmp = Path(tempfile.mkdtemp(prefix="closeloop-bench-sla-"))
     kafka = KafkaBroker(tmp / "kafka", free_port(), heap="1g")
     mongo = MongoServer(tmp / "mongo", free_port())
-    say(f"[sla] {n} clocks, {rate:g}/s expiring over {n / rate:.0f} s; starting Kafka and DB")
+    say(
+        f"[sla] {total:,} open clocks, {n:,} of them expiring at {rate:g}/s over "
+        f"{n / rate:.0f} s; starting Kafka and DB"
+    )
     kafka.start(timeout=180)
     mongo.start(timeout=120)
     port = free_port()
@@ -334,10 +387,7 @@ async def _run(
         worker.start(timeout=180)
         await _put_bench_policy(worker.url, ServiceSettings())
         consumer = await _events_consumer(kafka.bootstrap)
-        started = time.time()
-        # Deadlines start after loading is expected to end (with a margin); whatever falls
-        # due before loading really ended is counted apart and left out of the steady lag.
-        plan = Plan(n, rate, started + n / load_rate_guess * 1.25 + 20)
+        plan = Plan(n, rate)
         seen = Breaches(plan.prefix)
         peaks: list[float] = []
         loads: list[float] = []
@@ -345,16 +395,11 @@ async def _run(
             asyncio.create_task(_collect(consumer, seen, stop)),
             asyncio.create_task(_sample(lambda: worker.pid, peaks, loads, stop)),
         ]
-        await _produce(kafka.bootstrap, plan, say)
-        produced = time.time()
-
-        async def all_open() -> bool:
-            return await _open_clocks(worker.url) >= n  # breached clocks stay open
-
-        if not await _until(all_open, interval=1.0, limit_s=3600):
-            raise TimeoutError("the worker did not start every clock within an hour")
-        loaded = time.time()
-        say(f"[sla] {n} clocks open after {loaded - started:.0f} s")
+        started, produced, loaded = await _load(
+            kafka.bootstrap, worker.url, plan, total, say, load_rate_guess
+        )
+        say(f"[sla] {total:,} clocks open after {loaded - started:.0f} s")
+        db_cpu_from = cpu_seconds(mongo.pid) if mongo.pid else None
         recovery: dict[str, Any] = {}
         if kill:
             kill_at = plan.first_deadline + min(n / rate * 0.3, 120.0)
@@ -367,18 +412,24 @@ async def _run(
             limit_s=max(0.0, last_deadline - time.time()) + 120,
         )
         await asyncio.sleep(2)  # duplicates, if any, arrive late
+        detecting_s = max(1e-3, time.time() - loaded)
+        db_cpu = cpu_seconds(mongo.pid) - db_cpu_from if mongo.pid and db_cpu_from else None
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         result: dict[str, Any] = {
-            "clocks": n,
+            "clocks": total,
+            "open_during_detection": total,
             "rate_per_s": rate,
             "load": {
                 "produce_s": round(produced - started, 1),
                 "load_s": round(loaded - started, 1),
-                "clocks_per_s": round(n / (loaded - started)),
+                "clocks_per_s": round(total / (loaded - started)),
                 "deadlines_before_loaded": sum(1 for i in range(n) if plan.deadline(i) < loaded),
             },
             **_report(plan, seen, loaded, recovery),
+            "db_cpu_s_per_min_while_detecting": (
+                round(db_cpu / detecting_s * 60, 3) if db_cpu is not None else None
+            ),
             "worker_peak_rss_mib": round(max(peaks, default=0.0), 1),
             "host_load_average": {
                 "cores": os.cpu_count(),
@@ -415,9 +466,10 @@ def run(
     kill: bool = True,
     down_s: float = 10.0,
     load_rate_guess: float = 1200.0,
+    window_s: float = 180.0,
 ) -> dict[str, Any]:
     """Run the scenario; returns a JSON-able dict of results."""
-    return asyncio.run(_run(scale, rate, say, kill, down_s, load_rate_guess))
+    return asyncio.run(_run(scale, rate, say, kill, down_s, load_rate_guess, window_s))
 
 
 def main() -> None:
@@ -427,7 +479,13 @@ def main() -> None:
     parser.add_argument("--no-kill", action="store_true", help="skip the SIGKILL/restart")
     parser.add_argument("--down", type=float, default=10.0, help="seconds the worker stays down")
     parser.add_argument(
-        "--load-rate", type=float, default=1200.0, help="clocks/s the worker is expected to load"
+        "--load-rate",
+        type=float,
+        default=1200.0,
+        help="clocks/s assumed when too few clocks stay open to measure the load rate",
+    )
+    parser.add_argument(
+        "--window", type=float, default=180.0, help="seconds over which clocks expire"
     )
     args = parser.parse_args()
     say: Say = lambda text: print(f"{datetime.now(UTC):%H:%M:%S} {text}", flush=True)  # noqa: E731
@@ -438,6 +496,7 @@ def main() -> None:
         kill=not args.no_kill,
         down_s=args.down,
         load_rate_guess=args.load_rate,
+        window_s=args.window,
     )
     print(json.dumps(out, indent=2))
 
