@@ -72,5 +72,11 @@ def test_latin_names_are_redacted_as_whole_words_only() -> None:
     assert out == "[name] says the delivery to [name]'s house failed"
 
 
+def test_latin_names_match_letters_that_fold_to_ascii() -> None:
+    # The Kelvin sign and the long s match k and s case-insensitively, also as word edges.
+    out = redact_text("\u212aate said: ask \u017fam, not kate\u017f", names=["Kate", "Sam"])
+    assert out == "[name] said: ask [name], not kate\u017f"
+
+
 def test_redaction_ignores_missing_details() -> None:
     assert redact_text("nothing personal", names=[None, ""], phones=[None]) == "nothing personal"

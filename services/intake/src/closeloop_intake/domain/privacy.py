@@ -72,12 +72,20 @@ def _variants(detail: str) -> set[str]:
     return found
 
 
-def _pattern(value: str) -> re.Pattern[str]:
+# Under re.IGNORECASE four non-ASCII letters match ASCII ones (İ ı → i, ſ → s, K → k). In
+# text without them an ASCII detail matches exactly the same with re.ASCII, whose patterns
+# compile about ten times faster; every complaint brings new details to compile.
+_FOLDING_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _pattern(value: str, *, ascii_folding: bool = False) -> re.Pattern[str]:
     """Latin-script details match whole words only ("Li" must not eat "delivery"); others,
-    e.g. Chinese names, match anywhere because Chinese has no word separators."""
+    e.g. Chinese names, match anywhere because Chinese has no word separators.
+    ``ascii_folding``: the text holds none of the letters that fold to ASCII."""
     escaped = re.escape(value)
     if value.isascii():
-        return re.compile(rf"(?<![0-9A-Za-z]){escaped}(?![0-9A-Za-z])", re.IGNORECASE)
+        flags = re.IGNORECASE | (re.ASCII if ascii_folding else 0)
+        return re.compile(rf"(?<![0-9A-Za-z]){escaped}(?![0-9A-Za-z])", flags)
     return re.compile(escaped, re.IGNORECASE)
 
 
@@ -96,7 +104,8 @@ def redact_text(
     for values, label in ((emails, "[email]"), (phones, "[phone]"), (names, "[name]")):
         for value in values:
             replacements.extend((v, label) for v in _variants(value or ""))
+    ascii_folding = _FOLDING_TO_ASCII.isdisjoint(text)  # labels add none of them
     for value, label in sorted(replacements, key=lambda r: -len(r[0])):
-        text = _pattern(value).sub(label, text)
+        text = _pattern(value, ascii_folding=ascii_folding).sub(label, text)
     text = EMAIL_PATTERN.sub("[email]", text)
     return PHONE_PATTERN.sub("[phone]", text)
