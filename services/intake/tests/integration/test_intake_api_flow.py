@@ -88,6 +88,16 @@ async def test_the_same_idempotency_key_gives_one_complaint(intake: Any) -> None
     assert r.status_code == 409
     assert {f["field"] for f in r.json()["fields"]} == {"demand", "severity"}
 
+    invalid = body | {"category": "no-such-category"}
+    r = await intake.client.post(
+        "/v1/complaints",
+        json=invalid,
+        headers=intake.token(Role.agent, "agent-007") | {"Idempotency-Key": "retry-1"},
+    )
+    assert r.status_code == 409  # a conflict with the first request, not a new judgement
+    assert {f["field"] for f in r.json()["fields"]} == {"category"}
+    assert await db.complaints.count_documents({"customer_pseudonym": phone_pseudonym}) == 1
+
 
 async def test_lifecycle_over_http_refuses_illegal_actions_and_accepts_legal_ones(
     intake: Any, kafka_records: Any

@@ -12,6 +12,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from closeloop_intake.domain.duplicates import ComplaintSnapshot, find_possible_duplicates
+from closeloop_intake.domain.errors import InvalidInput
 from closeloop_intake.domain.privacy import normalize_phone, redact_text
 from closeloop_intake.domain.registration import Registration, RegistrationForm
 from closeloop_intake.domain.registration import validate_registration as validate
@@ -124,13 +125,17 @@ async def register_complaint(
     Raises :class:`~closeloop_intake.domain.errors.InvalidInput` naming every bad field.
     """
     scoped_key = f"{actor}:{idempotency_key}" if idempotency_key else None
-    fingerprint = _fingerprint(ctx, form)
-    if scoped_key and (existing := await ctx.repo.by_idempotency_key(scoped_key)):
-        return _replay(existing, fingerprint)
+    fingerprint = _fingerprint(ctx, form) if scoped_key else {}
     if form.received_by is None:
         form = type(form)(**{**form.__dict__, "received_by": actor})
     policy = ctx.policy
-    reg = validate(form, taxonomy=policy.taxonomy, rules=policy.rules, limits=policy.limits)
+    try:
+        reg = validate(form, taxonomy=policy.taxonomy, rules=policy.rules, limits=policy.limits)
+    except InvalidInput:
+        # A retry with a changed, now invalid body is still a conflict with the first one.
+        if scoped_key and (existing := await ctx.repo.by_idempotency_key(scoped_key)):
+            return _replay(existing, fingerprint)
+        raise
     at = utc_now()
     complaint_id = f"CMP-{at:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
     doc = _document(ctx, reg, complaint_id, at)
@@ -143,13 +148,15 @@ async def register_complaint(
         doc |= {"idempotency_key": scoped_key, "request_fingerprint": fingerprint}
     received = _received_event(doc, reg)
     events, timeline = announce(doc, received, actor=actor, at=at)
+    # No look-up of the key first: the unique index refuses a reused key, so only retries
+    # (rare) pay a second round trip, not every registration.
     try:
         await ctx.repo.insert(doc, events, timeline)
     except DuplicateKeyError:
         existing = await ctx.repo.by_idempotency_key(scoped_key or "")
         if existing is None:
             raise
-        return _replay(existing, fingerprint)  # a concurrent retry won the race
+        return _replay(existing, fingerprint)  # a retry, or a concurrent one that won
     COMPLAINTS_RECEIVED.labels(doc["channel"], doc["kind"], doc["severity"]).inc()
     return Registered(doc, created=True)
 
