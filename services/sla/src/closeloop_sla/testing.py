@@ -3,13 +3,13 @@ records what the table held when each batch was published. Used by the unit test
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from closeloop_shared.events import intake, sla
 from closeloop_shared.events.envelope import CloudEvent, EventData, encode_event
+from closeloop_sla.adapters.clock_store import RowWrite
 from closeloop_sla.adapters.outgoing import Outgoing
 from closeloop_sla.adapters.policy_documents import PolicyDoc
 from closeloop_sla.domain.policy_library import PolicyLibrary
@@ -73,11 +73,12 @@ class FakeStore:
 
     rows_by_key: dict[tuple[int, str], bytes] = field(default_factory=dict)
 
-    def get(self, event: Any, complaint_id: str) -> bytes | None:
-        return self.rows_by_key.get((event.message.partition, complaint_id))
+    def get(self, partition: int, complaint_id: str) -> bytes | None:
+        return self.rows_by_key.get((partition, complaint_id))
 
-    def put(self, event: Any, complaint_id: str, row: bytes) -> None:
-        self.rows_by_key[(event.message.partition, complaint_id)] = row
+    async def write(self, rows: Sequence[RowWrite]) -> None:
+        for partition, complaint_id, row in rows:
+            self.rows_by_key[(partition, complaint_id)] = row
 
     def rows(self, partition: int, after: str | None = None) -> Iterator[tuple[str, bytes]]:
         for (p, cid), row in sorted(self.rows_by_key.items()):

@@ -20,6 +20,7 @@ recognised by their ``ce_id`` (kept per complaint) and change nothing.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from closeloop_shared.events import sla
 from closeloop_shared.events.envelope import CloudEvent, InvalidEvent, decode_event
 from closeloop_shared.observability.metrics import CONSUMER_MESSAGES
 from closeloop_sla.adapters.clock_codec import decode_row, encode_row
-from closeloop_sla.adapters.clock_store import RowStore
+from closeloop_sla.adapters.clock_store import RowStore, RowWrite
 from closeloop_sla.adapters.effect_events import SOURCE, event_of
 from closeloop_sla.adapters.event_inputs import UnusableEvent, input_of
 from closeloop_sla.adapters.outgoing import Outgoing
@@ -56,7 +57,6 @@ class Publisher(Protocol):
 @dataclass
 class _Row:
     partition: int
-    event: Any  # the faust event whose partition the row belongs to
     old: ComplaintClocks | None
     state: ComplaintClocks | None
     dirty: bool = False
@@ -104,14 +104,11 @@ class ClockProcessor:
             for partition, entries in batch.popped:  # nothing was written: re-arm them
                 self._schedule.restore(partition, entries)
             raise
-        self._write(batch.rows)
+        await self._write(batch.rows)
         for partition, _ in batch.popped:
             self._schedule.tick_done(partition)
         count_effects(batch.effects)
-        dead = {id(event) for event, _ in batch.out.dead}
-        for event in events:
-            outcome = "dead_lettered" if id(event) in dead else "ok"
-            CONSUMER_MESSAGES.labels(GROUP, event.message.topic, outcome).inc()
+        _count_messages(events, batch.out.dead)
 
     def _handle(self, event: Any, batch: _Batch) -> None:
         message = event.message
@@ -148,9 +145,10 @@ class ClockProcessor:
     def _row(self, batch: _Batch, event: Any, complaint_id: str) -> _Row:
         row = batch.rows.get(complaint_id)
         if row is None:
-            raw = self._store.get(event, complaint_id)
+            partition = event.message.partition
+            raw = self._store.get(partition, complaint_id)
             state = decode_row(raw) if raw is not None else None
-            row = _Row(event.message.partition, event, state, state)
+            row = _Row(partition, state, state)
             batch.rows[complaint_id] = row
         return row
 
@@ -193,7 +191,7 @@ class ClockProcessor:
             row = batch.rows.get(complaint_id)
             if row is None:
                 state = decode_row(raw)
-                row = batch.rows[complaint_id] = _Row(partition, event, state, state)
+                row = batch.rows[complaint_id] = _Row(partition, state, state)
             self._apply(row, complaint_id, Reapply(batch.now), cause, batch)
             done, last = done + 1, complaint_id
             if done >= self._chunk:
@@ -202,19 +200,37 @@ class ClockProcessor:
                 batch.out.commands.append((partition, again))
                 break
 
-    def _write(self, rows: dict[str, _Row]) -> None:
+    async def _write(self, rows: dict[str, _Row]) -> None:
         calendar = self._library.calendar
+        writes: list[RowWrite] = []
+        armed: list[tuple[int, str, list[tuple[int, str]], list[str], list[str], set[str]]] = []
         for complaint_id, row in rows.items():
-            if row.state is None:
+            state = row.state
+            if state is None:
                 continue
             due = [
                 (to_micros(item.instant), clock.kind.value)
-                for clock, item in next_due(row.state, calendar)
+                for clock, item in next_due(state, calendar)
             ]
-            states = open_states(row.state)
+            states = open_states(state)
             if row.dirty:
-                self._store.put(row.event, complaint_id, encode_row(row.state, due, states))
+                writes.append((row.partition, complaint_id, encode_row(state, due, states)))
             old = open_states(row.old) if row.old is not None else []
-            kinds = {c.kind.value for c in row.state.clocks}  # a row only ever gains clocks
-            self._schedule.update(row.partition, complaint_id, due, old, states, kinds)
+            kinds = {c.kind.value for c in state.clocks}  # a row only ever gains clocks
+            armed.append((row.partition, complaint_id, due, old, states, kinds))
+        await self._store.write(writes)
+        for entry in armed:  # the index follows what was written
+            self._schedule.update(*entry)
         self._schedule.publish_gauges()
+
+
+def _count_messages(events: Sequence[Any], dead: list[tuple[Any, BaseException]]) -> None:
+    """``closeloop_consumer_messages_total`` for a batch (one increment per topic and
+    outcome: a label lookup per record costs more than the rest of the bookkeeping)."""
+    dead_ids = {id(event) for event, _ in dead}
+    counts: Counter[tuple[str, str]] = Counter(
+        (event.message.topic, "dead_lettered" if id(event) in dead_ids else "ok")
+        for event in events
+    )
+    for (topic, outcome), n in counts.items():
+        CONSUMER_MESSAGES.labels(GROUP, topic, outcome).inc(n)
