@@ -1,10 +1,15 @@
-"""FastAPI dependencies of the intake API, as ``Annotated`` aliases that keep routes short."""
+"""FastAPI dependencies of the intake API, as ``Annotated`` aliases that keep routes short.
+
+All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, and those
+hand-offs cost more than the few microseconds of work each of these does.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.lifecycle import Role
@@ -26,8 +31,17 @@ def actor_from(principal: Principal) -> Actor:
     )
 
 
+async def _principal(request: Request) -> Principal:
+    """The verified caller. An HS256 token is checked in microseconds, on the event loop; a
+    JWKS key look-up may fetch the keys over the network, so it keeps to a worker thread."""
+    settings: IntakeSettings = request.app.state.settings
+    if settings.jwt_mode == "jwks":
+        return await run_in_threadpool(current_principal, request)
+    return current_principal(request)
+
+
 def _requiring(roles: frozenset[Role], what: str) -> object:
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Actor:
+    async def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
         actor = actor_from(principal)
         if not actor.roles & roles:
             allowed = ", ".join(sorted(r.value for r in roles))
@@ -37,21 +51,21 @@ def _requiring(roles: frozenset[Role], what: str) -> object:
     return Depends(dependency)
 
 
-def _any_actor(principal: Annotated[Principal, Depends(current_principal)]) -> Actor:
+async def _any_actor(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
     return actor_from(principal)
 
 
-def _context(request: Request) -> ServiceContext:
+async def _context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
-def _settings(request: Request) -> IntakeSettings:
+async def _settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.settings
     return settings
 
 
-def _if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def _if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """``If-Match: 3`` (quotes and ``W/`` tolerated) → 3."""
     if if_match is None:
         return None
@@ -62,7 +76,7 @@ def _if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
     return int(raw)
 
 
-def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
     if idempotency_key is not None and not 1 <= len(idempotency_key.strip()) <= 200:
         problem = {"field": "Idempotency-Key", "problem": "must be 1 to 200 characters"}
         raise ApiError(400, "invalid_header", "Idempotency-Key is invalid", fields=[problem])
