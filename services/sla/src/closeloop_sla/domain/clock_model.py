@@ -99,7 +99,8 @@ class Clock:
     @property
     def is_open(self) -> bool:
         """True while the clock can still run (neither stopped nor cancelled)."""
-        return self.phase in {ClockPhase.RUNNING, ClockPhase.PAUSED}
+        phase = self.phase  # identity checks: hashing an enum member is a Python call
+        return phase is ClockPhase.RUNNING or phase is ClockPhase.PAUSED
 
 
 _STATE_OF_PHASE = {

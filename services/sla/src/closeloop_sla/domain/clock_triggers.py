@@ -92,11 +92,18 @@ CLOCK_TRIGGERS: tuple[ClockTrigger, ...] = (
 TRIGGER_EVENTS: frozenset[str] = frozenset(t.event for t in CLOCK_TRIGGERS)
 
 
-def clock_actions(event: str) -> list[tuple[ClockAction, ClockKind]]:
-    """What ``event`` does, as ``(action, clock kind)`` pairs in table order; empty if none."""
-    return [
+# The table by event, computed once (every input of the engine looks its event up here).
+_ACTIONS: dict[str, tuple[tuple[ClockAction, ClockKind], ...]] = {
+    event: tuple(
         (trigger.action, kind)
         for trigger in CLOCK_TRIGGERS
         if trigger.event == event
         for kind in trigger.kinds
-    ]
+    )
+    for event in TRIGGER_EVENTS
+}
+
+
+def clock_actions(event: str) -> list[tuple[ClockAction, ClockKind]]:
+    """What ``event`` does, as ``(action, clock kind)`` pairs in table order; empty if none."""
+    return list(_ACTIONS.get(event, ()))

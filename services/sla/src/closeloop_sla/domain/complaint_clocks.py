@@ -7,7 +7,7 @@ each clock) are answered here without I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from closeloop_sla.domain.calendar import BusinessCalendar
@@ -40,7 +40,7 @@ class ComplaintClocks:
         """A copy with ``clock`` added or replacing the clock of its kind."""
         others = [c for c in self.clocks if c.kind != clock.kind]
         ordered = sorted([*others, clock], key=lambda c: _KIND_ORDER[c.kind])
-        return replace(self, clocks=tuple(ordered))
+        return self._copy(self.applied, tuple(ordered))
 
     def has_applied(self, event_id: str) -> bool:
         """True when the input event ``event_id`` was already applied (a redelivery)."""
@@ -48,7 +48,19 @@ class ComplaintClocks:
 
     def remember(self, event_id: str) -> ComplaintClocks:
         """A copy that records ``event_id`` as applied (the oldest ids are forgotten)."""
-        return replace(self, applied=(*self.applied, event_id)[-APPLIED_KEPT:])
+        return self._copy((*self.applied, event_id)[-APPLIED_KEPT:], self.clocks)
+
+    def _copy(self, applied: tuple[str, ...], clocks: tuple[Clock, ...]) -> ComplaintClocks:
+        # the constructor, not dataclasses.replace: once or twice per processed event
+        return ComplaintClocks(
+            complaint_id=self.complaint_id,
+            attributes=self.attributes,
+            policy_id=self.policy_id,
+            policy_version=self.policy_version,
+            department=self.department,
+            clocks=clocks,
+            applied=applied,
+        )
 
     @property
     def open_clocks(self) -> tuple[Clock, ...]:
