@@ -24,6 +24,9 @@ class RoutingSettings(ServiceSettings):
     routing_default_capacity: int = Field(default=20, ge=1)
     # How often another process's rule or department change is picked up here.
     routing_config_refresh_s: float = Field(default=1.0, gt=0)
+    # How soon a change to agents made through another process (a release, capacity,
+    # availability) weighs on choices here: agents' loads are kept in memory this long.
+    routing_loads_refresh_s: float = Field(default=1.0, gt=0)
     # How often waiting complaints are offered to free agents (a safety net: queues are
     # drained at once when an agent frees up or comes on duty).
     routing_queue_sweep_s: float = Field(default=5.0, gt=0)

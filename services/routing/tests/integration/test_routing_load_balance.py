@@ -1,5 +1,6 @@
 """Load-aware assignment through the service's handler and MongoDB: 1,000 complaints over
-10 equal agents stay within one of each other; concurrent assignment never exceeds a
+10 equal agents stay within one of each other, also when two processes (each with its
+own view of the loads) assign concurrently; concurrent assignment never exceeds a
 capacity; a redelivered complaint is assigned once."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from closeloop_routing.service.configuration import replace_departments, replace_rule_set
+from closeloop_routing.service.context import RoutingContext
 from closeloop_routing.service.received import on_complaint_received
 from closeloop_routing.testing import RoutingUnderTest, complaint_received
 
@@ -51,6 +53,23 @@ async def test_a_thousand_complaints_spread_within_one_over_ten_equal_agents(
     counts = await _open_counts(routing)
     assert sum(counts.values()) == 1000
     assert max(counts.values()) - min(counts.values()) <= 1
+
+
+async def test_two_processes_assigning_concurrently_keep_the_spread_within_one(
+    routing: RoutingUnderTest,
+) -> None:
+    await _one_pool(routing, capacity=500)
+    runtime = routing.runtime
+    other = RoutingContext.build(routing.ctx.settings, runtime.db, runtime.producer)
+    await other.config.load()
+    for _ in range(20):  # each round: six handlers in each process racing
+        await asyncio.gather(
+            *(on_complaint_received(ctx, complaint_received()) for ctx in [routing.ctx, other] * 6)
+        )
+        loads = (await _open_counts(routing)).values()
+        assert max(loads) - min(loads) <= 1
+    assert sum((await _open_counts(routing)).values()) == 240
+    await other.agents.flush_cursors()
 
 
 async def test_concurrent_assignments_never_exceed_an_agents_capacity(

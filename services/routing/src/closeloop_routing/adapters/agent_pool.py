@@ -5,6 +5,8 @@ An agent document keeps the ids of the complaints it holds (``open``) next to th
 capacity, not holding it already — so two routing processes cannot push an agent over
 capacity, and repeating the update for the same complaint changes nothing. Releasing is
 the mirror image. The round-robin cursor of each department lives in ``department_state``.
+The loads are read through this process's view of them (``agent_loads``), kept current by
+the claims and releases made here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from closeloop_routing.adapters.agent_loads import AgentLoads
 from closeloop_routing.domain.assignment import Agent
 from closeloop_routing.domain.departments import Department
 from closeloop_shared.mongo import Document, IndexSpec
@@ -58,8 +61,10 @@ class AgentRecord:
 class AgentPool:
     """The agents collection and the departments' round-robin cursors."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, loads_max_age_s: float = 1.0) -> None:
         self._agents = db[AGENTS]
+        self._loads = AgentLoads(loads_max_age_s)
+        self._reads: dict[str, asyncio.Future[list[Agent]]] = {}
         self._state = db[STATE]
         # Cursors are written through and read once per process: they only break ties,
         # so another process's concurrent advance costs fairness at most by one turn.
@@ -67,8 +72,39 @@ class AgentPool:
         self._writers: dict[str, asyncio.Task[None]] = {}
 
     async def load(self, department: str) -> list[Agent]:
-        """The department's agents with their current load (not the ids they hold:
-        projecting those costs more than the rest of the decision)."""
+        """The department's agents with their current load, from memory when the view of
+        them is recent (see ``agent_loads``). Between this returning and ``reserve`` the
+        caller must not await, so that concurrent choices see each other's reservations."""
+        known = self._loads.agents(department)
+        if known is not None:
+            return known
+        read = self._reads.get(department)
+        if read is None:  # concurrent loads share one read
+            read = asyncio.ensure_future(self._read_into_view(department))
+            self._reads[department] = read
+            read.add_done_callback(lambda _: self._reads.pop(department, None))
+        agents = await asyncio.shield(read)
+        # Those resumed before this one may have reserved meanwhile: see their reservations.
+        known = self._loads.agents(department)
+        return agents if known is None else known
+
+    async def _read_into_view(self, department: str) -> list[Agent]:
+        generation, read_at = self._loads.generation, self._loads.now()
+        agents = await self._read(department)
+        self._loads.store(department, agents, read_at, generation)
+        return agents
+
+    def reserve(self, agent_id: str) -> None:
+        """Count the complaint just given to the agent before claiming it."""
+        self._loads.add(agent_id, 1)
+
+    def unreserve(self, agent_id: str) -> None:
+        """Take back a reservation that will not be claimed."""
+        self._loads.add(agent_id, -1)
+
+    async def _read(self, department: str) -> list[Agent]:
+        """The department's agents as stored (not the ids they hold: projecting those
+        costs more than the rest of the decision)."""
         agents = []
         async for doc in self._agents.find({"departments": department}, _POOL_FIELDS):
             agents.append(
@@ -84,11 +120,13 @@ class AgentPool:
         return agents
 
     async def claim(self, agent_id: str, complaint_id: str, seen_open: int | None = None) -> bool:
-        """Give ``complaint_id`` to an available agent below capacity; False if not possible.
+        """Give ``complaint_id`` to an available agent below capacity (reserved by the
+        caller); False if not possible, and the view of the agent's load is read again.
 
-        With ``seen_open``, only if the agent still has that many open complaints: the
-        choice was made on that count, so a concurrent claim makes this one choose again
-        instead of piling onto an agent who is no longer the least loaded.
+        With ``seen_open``, only if the agent has at most that many open complaints: the
+        choice was made on that count, so a concurrent claim (of another process) makes
+        this one choose again instead of piling onto an agent who is no longer the least
+        loaded. Fewer is fine: this process's own claims in flight may not have landed.
         """
         flt: Document = {
             "_id": agent_id,
@@ -97,30 +135,44 @@ class AgentPool:
             "$expr": {"$lt": ["$open_count", "$capacity"]},
         }
         if seen_open is not None:
-            flt["open_count"] = seen_open
-        result = await self._agents.update_one(
-            flt,
-            {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
-        )
-        return result.modified_count == 1
+            flt["open_count"] = {"$lte": seen_open}
+        try:
+            result = await self._agents.update_one(
+                flt,
+                {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
+            )
+        except BaseException:
+            self._loads.forget(agent_id)  # it may or may not have landed
+            raise
+        if result.modified_count != 1:
+            self._loads.forget(agent_id)
+            return False
+        return True
 
     async def hold_only(self, complaint_id: str, holder: str | None) -> list[str]:
         """Make ``holder`` (or nobody) the only agent holding the complaint, without a
         capacity check (an owner keeps what is theirs). Returns the departments of the
         agents who let go of it, whose queues may now move."""
-        released = self._agents.find(
-            {"open": complaint_id, "_id": {"$ne": holder}}, {"departments": 1}
-        )
-        freed = sorted({d async for doc in released for d in doc.get("departments") or ()})
+        released = [
+            doc
+            async for doc in self._agents.find(
+                {"open": complaint_id, "_id": {"$ne": holder}}, {"departments": 1}
+            )
+        ]
+        freed = sorted({d for doc in released for d in doc.get("departments") or ()})
         await self._agents.update_many(
             {"open": complaint_id, "_id": {"$ne": holder}},
             {"$pull": {"open": complaint_id}, "$inc": {"open_count": -1}},
         )
+        for doc in released:  # if another release got there first, this understates
+            self._loads.add(doc["_id"], -1)
         if holder is not None:
-            await self._agents.update_one(
+            result = await self._agents.update_one(
                 {"_id": holder, "open": {"$ne": complaint_id}},
                 {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
             )
+            if result.modified_count == 1:
+                self._loads.add(holder, 1)
         return freed
 
     async def cursor(self, department: str) -> str | None:
@@ -174,6 +226,7 @@ class AgentPool:
             projection={"open": 0},
             return_document=ReturnDocument.AFTER,
         )
+        self._loads.invalidate(agent_id)
         return AgentRecord.of(doc) if doc else None
 
     async def set_memberships(
@@ -199,6 +252,7 @@ class AgentPool:
         await self._agents.update_many(
             {"_id": {"$nin": list(membership)}}, {"$set": {"departments": []}}
         )
+        self._loads.invalidate()
 
 
 def _new_agent(capacity: int) -> Document:

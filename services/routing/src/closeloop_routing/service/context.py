@@ -35,7 +35,7 @@ class RoutingContext:
             settings=settings,
             config=ConfigStore(db, refresh_s=settings.routing_config_refresh_s),
             complaints=complaints,
-            agents=AgentPool(db),
+            agents=AgentPool(db, loads_max_age_s=settings.routing_loads_refresh_s),
             publisher=OutboxPublisher(producer, complaints),
         )
 

@@ -29,22 +29,36 @@ class Choice:
 
 
 async def choose(ctx: RoutingContext, department: str, skill: str | None) -> Choice:
-    """The least loaded available agent with ``skill`` (ties round-robin), by current load."""
-    agents, cursor = await asyncio.gather(
-        ctx.agents.load(department), ctx.agents.cursor(department)
-    )
+    """The least loaded available agent with ``skill`` (ties round-robin), by current load.
+
+    The chosen agent's slot is reserved in this process's view of the loads at once, so
+    concurrent choices go to other agents; the caller claims it (``claim``) or takes the
+    reservation back (``unreserve``).
+    """
+    cursor = await ctx.agents.cursor(department)
+    agents = await ctx.agents.load(department)
+    # No await from here to the reservation: no other choice may see the loads between.
     chosen, new_cursor = choose_agent(agents, skill, cursor)
     if chosen is None:
         return Choice(None)
     seen = next(a.open_count for a in agents if a.id == chosen)
+    ctx.agents.reserve(chosen)
+    ctx.agents.set_cursor(department, new_cursor)
     return Choice(chosen, seen, new_cursor)
+
+
+def unreserve(ctx: RoutingContext, choice: Choice) -> None:
+    """The chosen agent will not be claimed after all (the complaint was routed before)."""
+    if choice.agent is not None:
+        ctx.agents.unreserve(choice.agent)
 
 
 async def claim(ctx: RoutingContext, complaint_id: str, choice: Choice) -> bool:
     """Take a slot of the chosen agent, if they still have the load the choice saw.
 
     The update re-checks availability, capacity and that load, so concurrent claims can
-    neither overfill an agent nor pile onto one who is no longer the least loaded.
+    neither overfill an agent nor pile onto one who is no longer the least loaded. A
+    failed claim takes its reservation back (the loads are read again).
     """
     if choice.agent is None:
         return False
@@ -63,20 +77,13 @@ async def claim_agent(
     return Choice(None)  # contended: it waits in the queue and the sweep assigns it
 
 
-def remember_cursor(ctx: RoutingContext, department: str, choice: Choice) -> None:
-    """Advance the department's round-robin cursor after a claim."""
-    if choice.agent is not None:
-        ctx.agents.set_cursor(department, choice.cursor)
-
-
 async def drain_department(ctx: RoutingContext, department: str) -> int:
     """Give waiting complaints to agents who can take them now; how many were assigned."""
     waiting = await ctx.complaints.queued(department)
     if not waiting:
         return 0
-    agents, cursor = await asyncio.gather(
-        ctx.agents.load(department), ctx.agents.cursor(department)
-    )
+    cursor = await ctx.agents.cursor(department)
+    agents = await ctx.agents.load(department)
     plan = drain_queue(
         [
             QueuedComplaint(
@@ -91,6 +98,7 @@ async def drain_department(ctx: RoutingContext, department: str) -> int:
     assigned = 0
     for step in plan.assignments:
         record = by_id[step.complaint_id]
+        ctx.agents.reserve(step.agent_id)
         if not await ctx.agents.claim(step.agent_id, step.complaint_id):
             continue  # someone else's claim got there first; the next drain retries
         ownership = replace(record.ownership, assignee=step.agent_id)

@@ -16,7 +16,7 @@ from closeloop_routing.domain.rules import ComplaintAttributes, RoutingDecision,
 from closeloop_routing.metrics import DECISION_SECONDS, DECISIONS, ESCALATIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext
-from closeloop_routing.service.placement import choose, claim, claim_agent, remember_cursor
+from closeloop_routing.service.placement import choose, claim, claim_agent, unreserve
 from closeloop_shared.events.common import Severity
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_shared.events.intake import ComplaintReceived
@@ -56,7 +56,13 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
     choice = await choose(ctx, department.id, decision.skill)
     first = _FirstDecision.make(body, decision, department, choice.agent)
     doc = _routing_document(body, decision, first.ownership)
-    if not await ctx.complaints.insert(doc, cause=event.id, events=first.events):
+    try:
+        inserted = await ctx.complaints.insert(doc, cause=event.id, events=first.events)
+    except BaseException:
+        unreserve(ctx, choice)
+        raise
+    if not inserted:
+        unreserve(ctx, choice)
         await _redelivered(ctx, cid, event.id)
         return
     if choice.agent is not None and not await claim(ctx, cid, choice):
@@ -69,7 +75,6 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
             raise RuntimeError(f"routing of {cid} changed while it was being assigned")
     if first.ownership.assignee != choice.agent:  # the supervisor took a major complaint
         await ctx.agents.hold_only(cid, first.ownership.assignee)
-    remember_cursor(ctx, department.id, choice)
     await ctx.publisher.send_now(first.events)
     DECISIONS.labels("routed").inc()
     DECISIONS.labels(first.ownership.placement.value).inc()

@@ -10,7 +10,7 @@ from closeloop_routing.domain.ownership import Placement, transfer_to
 from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext, UnknownComplaint
-from closeloop_routing.service.placement import claim_agent, drain_departments, remember_cursor
+from closeloop_routing.service.placement import claim_agent, drain_departments
 from closeloop_shared.mongo import Document
 
 ATTEMPTS = 5
@@ -66,7 +66,6 @@ async def transfer_complaint(
             record, changes, cause=None, events=published, push={"transfers": hand_off}
         ):
             await ctx.publisher.publish(complaint_id, published)
-            remember_cursor(ctx, to_department, claim)
             freed = await ctx.agents.hold_only(complaint_id, after.assignee)
             await drain_departments(ctx, freed)
             DECISIONS.labels("transferred").inc()
