@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_routing.adapters.agent_loads import AgentLoads
@@ -128,26 +128,24 @@ class AgentPool:
         this one choose again instead of piling onto an agent who is no longer the least
         loaded. Fewer is fine: this process's own claims in flight may not have landed.
         """
-        flt: Document = {
-            "_id": agent_id,
-            "available": True,
-            "open": {"$ne": complaint_id},
-            "$expr": {"$lt": ["$open_count", "$capacity"]},
-        }
-        if seen_open is not None:
-            flt["open_count"] = {"$lte": seen_open}
         try:
-            result = await self._agents.update_one(
-                flt,
-                {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
-            )
+            result = await self._agents.update_one(*_claim(agent_id, complaint_id, seen_open))
         except BaseException:
-            self._loads.forget(agent_id)  # it may or may not have landed
+            self.claim_settled(agent_id, claimed=False)  # it may or may not have landed
             raise
-        if result.modified_count != 1:
+        self.claim_settled(agent_id, claimed=result.modified_count == 1)
+        return result.modified_count == 1
+
+    def claim_write(self, agent_id: str, complaint_id: str, seen_open: int) -> UpdateOne:
+        """``claim`` as a write for a client bulk write (report its outcome to
+        ``claim_settled``)."""
+        flt, update = _claim(agent_id, complaint_id, seen_open)
+        return UpdateOne(flt, update, namespace=self._agents.full_name)
+
+    def claim_settled(self, agent_id: str, *, claimed: bool) -> None:
+        """A claim that failed (or may have) means the view of the agent's load is wrong."""
+        if not claimed:
             self._loads.forget(agent_id)
-            return False
-        return True
 
     async def hold_only(self, complaint_id: str, holder: str | None) -> list[str]:
         """Make ``holder`` (or nobody) the only agent holding the complaint, without a
@@ -253,6 +251,19 @@ class AgentPool:
             {"_id": {"$nin": list(membership)}}, {"$set": {"departments": []}}
         )
         self._loads.invalidate()
+
+
+def _claim(agent_id: str, complaint_id: str, seen_open: int | None) -> tuple[Document, Document]:
+    """The filter and update that give ``complaint_id`` to the agent (see ``claim``)."""
+    flt: Document = {
+        "_id": agent_id,
+        "available": True,
+        "open": {"$ne": complaint_id},
+        "$expr": {"$lt": ["$open_count", "$capacity"]},
+    }
+    if seen_open is not None:
+        flt["open_count"] = {"$lte": seen_open}
+    return flt, {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}}
 
 
 def _new_agent(capacity: int) -> Document:

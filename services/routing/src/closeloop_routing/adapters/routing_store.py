@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 
 from closeloop_routing.adapters.outbox_entries import to_entry
 from closeloop_routing.domain.ownership import Ownership, Placement
@@ -81,6 +81,22 @@ def ownership_fields(ownership: Ownership) -> Document:
     }
 
 
+DUPLICATE_KEY = 11000
+
+
+def _first(doc: Document, cause: str, events: Sequence[CloudEvent]) -> Document:
+    """The stored form of a complaint's first decision."""
+    now = datetime.now(UTC)
+    return {
+        **doc,
+        "rev": 1,
+        "applied_events": [cause],
+        "receipt_events": [to_entry(e, cause) for e in events],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _record(doc: Document) -> RoutingRecord:
     return RoutingRecord(
         complaint_id=doc["_id"],
@@ -113,20 +129,30 @@ class RoutingStore:
     async def insert(self, doc: Document, *, cause: str, events: Sequence[CloudEvent]) -> bool:
         """Create a complaint's routing with the events of its first decision (published by
         the caller before it acknowledges ``cause``); False if it exists already."""
-        now = datetime.now(UTC)
-        full = {
-            **doc,
-            "rev": 1,
-            "applied_events": [cause],
-            "receipt_events": [to_entry(e, cause) for e in events],
-            "created_at": now,
-            "updated_at": now,
-        }
         try:
-            await self._coll.insert_one(full)
+            await self._coll.insert_one(_first(doc, cause, events))
         except DuplicateKeyError:
             return False
         return True
+
+    async def insert_then_claim(
+        self, doc: Document, claim: UpdateOne, *, cause: str, events: Sequence[CloudEvent]
+    ) -> tuple[bool, bool]:
+        """``insert``, then ``claim`` (an agent's slot, in another collection) only if the
+        routing was created: in this order, in one round trip (a client bulk write).
+        Returns (created, claimed); a crash between the two is repaired as after two
+        separate writes."""
+        insert = InsertOne(_first(doc, cause, events), namespace=self._coll.full_name)
+        try:
+            result = await self._coll.database.client.bulk_write([insert, claim], ordered=True)
+        except ClientBulkWriteException as exc:
+            errors = list(exc.details.get("writeErrors") or ())  # documents, as sent
+            if exc.error is None and [(e.get("idx"), e.get("code")) for e in errors] == [
+                (0, DUPLICATE_KEY)
+            ]:
+                return False, False  # it exists: nothing was written, nothing claimed
+            raise
+        return True, result.modified_count == 1
 
     async def revise_first(
         self, complaint_id: str, changes: Document, *, cause: str, events: Sequence[CloudEvent]

@@ -11,6 +11,8 @@ from closeloop_routing.domain.ownership import Placement
 from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext
+from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.mongo import Document
 
 log = logging.getLogger(__name__)
 # A claim fails when another consumer changed the chosen agent's load meanwhile; after
@@ -32,8 +34,8 @@ async def choose(ctx: RoutingContext, department: str, skill: str | None) -> Cho
     """The least loaded available agent with ``skill`` (ties round-robin), by current load.
 
     The chosen agent's slot is reserved in this process's view of the loads at once, so
-    concurrent choices go to other agents; the caller claims it (``claim``) or takes the
-    reservation back (``unreserve``).
+    concurrent choices go to other agents; the caller claims it (``claim``,
+    ``record_and_claim``) or takes the reservation back.
     """
     cursor = await ctx.agents.cursor(department)
     agents = await ctx.agents.load(department)
@@ -47,10 +49,27 @@ async def choose(ctx: RoutingContext, department: str, skill: str | None) -> Cho
     return Choice(chosen, seen, new_cursor)
 
 
-def unreserve(ctx: RoutingContext, choice: Choice) -> None:
-    """The chosen agent will not be claimed after all (the complaint was routed before)."""
-    if choice.agent is not None:
+async def record_and_claim(
+    ctx: RoutingContext, doc: Document, choice: Choice, *, cause: str, events: list[CloudEvent]
+) -> tuple[bool, bool]:
+    """Create the complaint's routing document (naming the chosen agent), then claim the
+    agent's slot, in one round trip: (created, claimed). Nothing is claimed when the
+    document existed (a redelivery); then the reservation is taken back."""
+    if choice.agent is None:
+        return await ctx.complaints.insert(doc, cause=cause, events=events), False
+    write = ctx.agents.claim_write(choice.agent, doc["_id"], choice.seen_open)
+    try:
+        created, claimed = await ctx.complaints.insert_then_claim(
+            doc, write, cause=cause, events=events
+        )
+    except BaseException:
+        ctx.agents.claim_settled(choice.agent, claimed=False)  # it may have landed
+        raise
+    if created:
+        ctx.agents.claim_settled(choice.agent, claimed=claimed)
+    else:
         ctx.agents.unreserve(choice.agent)
+    return created, claimed
 
 
 async def claim(ctx: RoutingContext, complaint_id: str, choice: Choice) -> bool:

@@ -16,7 +16,7 @@ from closeloop_routing.domain.rules import ComplaintAttributes, RoutingDecision,
 from closeloop_routing.metrics import DECISION_SECONDS, DECISIONS, ESCALATIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext
-from closeloop_routing.service.placement import choose, claim, claim_agent, unreserve
+from closeloop_routing.service.placement import choose, claim_agent, record_and_claim
 from closeloop_shared.events.common import Severity
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_shared.events.intake import ComplaintReceived
@@ -41,10 +41,10 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
     """Route, assign (or queue) and, for a major complaint, escalate to the leader.
 
     The routing document is written first, naming the chosen agent; the agent's slot is
-    claimed after. A redelivery finds the document and makes the agents' holdings match
-    it (so a crash between the two writes neither loses nor double-counts a slot), then
-    sends the first decision's events again with their ids. Events are sent before this
-    returns, i.e. before the record's offset is committed.
+    claimed after, in the same round trip. A redelivery finds the document and makes the
+    agents' holdings match it (so a crash between the two writes neither loses nor
+    double-counts a slot), then sends the first decision's events again with their ids.
+    Events are sent before this returns, i.e. before the record's offset is committed.
     """
     started = time.perf_counter()
     body = event.data
@@ -56,16 +56,11 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
     choice = await choose(ctx, department.id, decision.skill)
     first = _FirstDecision.make(body, decision, department, choice.agent)
     doc = _routing_document(body, decision, first.ownership)
-    try:
-        inserted = await ctx.complaints.insert(doc, cause=event.id, events=first.events)
-    except BaseException:
-        unreserve(ctx, choice)
-        raise
-    if not inserted:
-        unreserve(ctx, choice)
+    created, claimed = await record_and_claim(ctx, doc, choice, cause=event.id, events=first.events)
+    if not created:
         await _redelivered(ctx, cid, event.id)
         return
-    if choice.agent is not None and not await claim(ctx, cid, choice):
+    if choice.agent is not None and not claimed:
         # The agent's load changed since the choice: choose again, then correct the record.
         choice = await claim_agent(ctx, cid, department.id, decision.skill)
         first = _FirstDecision.make(body, decision, department, choice.agent)
