@@ -20,6 +20,7 @@ from typing import Any
 
 from bench import end_to_end, intake_throughput, machine, mongo_ceiling, polling_baseline, recovery
 from bench.summary import render_markdown
+from closeloop_devstack.mongo import local_uri
 from closeloop_devstack.stack import Stack, StackConfig
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.settings import ServiceSettings
@@ -81,7 +82,7 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
         try:
             intake_url = f"http://127.0.0.1:{stack.config.service_ports['intake']}"
             bootstrap = f"127.0.0.1:{stack.config.kafka_port}"
-            mongo_uri = f"mongodb://127.0.0.1:{stack.config.mongo_port}"
+            mongo_uri = local_uri(stack.config.mongo_port)
             if "db_ceiling" in only:
                 _guard(
                     results,

@@ -6,7 +6,7 @@ stopped at the end of the session; if the session dies, they die with it (see pr
 
 Fixtures:
 - `kafka_broker` (session) KafkaBroker, `kafka_bootstrap` (session) "127.0.0.1:<port>"
-- `mongo_server` (session) MongoServer, `mongo_uri` (session) "mongodb://127.0.0.1:<port>"
+- `mongo_server` (session) MongoServer, `mongo_uri` (session) "mongodb://127.0.0.1:<port>/?retryWrites=false"
 - `smtp_sink` (function) the session's SmtpSinkProcess, running and emptied for each test
 - `unique_name` (function) callable: unique_name("orders") -> "test_x_orders_1a2b3c4d"
 - `kafka_broker_factory` / `mongo_server_factory` (function) dedicated servers for tests that

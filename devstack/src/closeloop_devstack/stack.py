@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from closeloop_devstack.kafka import KafkaBroker
-from closeloop_devstack.mongo import MongoServer
+from closeloop_devstack.mongo import MongoServer, local_uri
 from closeloop_devstack.paths import run_dir
 from closeloop_devstack.process import DevstackError, free_port
 from closeloop_devstack.service import (
@@ -122,7 +122,7 @@ class StackConfig:
         env.update(
             {
                 "CLOSELOOP_KAFKA_BOOTSTRAP": f"127.0.0.1:{self.kafka_port}",
-                "CLOSELOOP_MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}",
+                "CLOSELOOP_MONGO_URI": local_uri(self.mongo_port),
                 "CLOSELOOP_SMTP_HOST": "127.0.0.1",
                 "CLOSELOOP_SMTP_PORT": str(self.smtp_port),
                 "PYTHONUNBUFFERED": "1",

@@ -143,7 +143,7 @@ def test_database_user_of_the_service_can_insert_and_find_but_not_rewrite(
     (server.data_dir / "secantusd.toml").write_text("[server]\nauth = true\n")
     server.restart()
 
-    uri = server.uri.replace("mongodb://", "mongodb://audit:audit-pw@") + "/closeloop_audit"
+    uri = f"mongodb://audit:audit-pw@127.0.0.1:{server.port}/closeloop_audit?retryWrites=false"
 
     async def append_as_service_user() -> None:
         client: AsyncMongoClient[Document] = connect(uri, app_name="audit-test")
