@@ -12,6 +12,7 @@ the claims and releases made here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ STATE = "department_state"
 # No index on ``open``: a multikey index is rewritten whole on every claim and release,
 # which costs more than scanning a few hundred agents on the rare lookups by complaint.
 INDEXES = [IndexSpec(AGENTS, [("departments", 1)])]
-CURSOR_WRITE_INTERVAL_S = 0.5
+CURSOR_WRITE_INTERVAL_S = 2.0
 _POOL_FIELDS = {"skills": 1, "capacity": 1, "available": 1, "open_count": 1}
 
 
@@ -70,6 +71,7 @@ class AgentPool:
         # so another process's concurrent advance costs fairness at most by one turn.
         self._cursors: dict[str, str | None] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
+        self._flushing = asyncio.Event()  # cuts the writers' wait short
 
     async def load(self, department: str) -> list[Agent]:
         """The department's agents with their current load, from memory when the view of
@@ -182,8 +184,8 @@ class AgentPool:
 
     def set_cursor(self, department: str, cursor: str | None) -> None:
         """Advance the cursor now in memory; store it in the background, at most every
-        ``CURSOR_WRITE_INTERVAL_S`` (the latest value wins: a busy department costs a few
-        writes a second, not one per complaint)."""
+        ``CURSOR_WRITE_INTERVAL_S`` (the latest value wins: a busy department costs one
+        write every interval, not one per complaint)."""
         self._cursors[department] = cursor
         if department not in self._writers:
             task = asyncio.create_task(self._store_cursor(department))
@@ -197,7 +199,8 @@ class AgentPool:
                     {"_id": department}, {"$set": {"rr_cursor": cursor}}, upsert=True
                 )
                 stored = cursor
-                await asyncio.sleep(CURSOR_WRITE_INTERVAL_S)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flushing.wait(), CURSOR_WRITE_INTERVAL_S)
         except Exception:  # a lost cursor write only costs one turn of fairness
             log.warning("round-robin cursor not stored", exc_info=True)
         finally:
@@ -205,7 +208,11 @@ class AgentPool:
 
     async def flush_cursors(self) -> None:
         """Wait for the cursor writes in flight (at shutdown, and in tests)."""
-        await asyncio.gather(*self._writers.values(), return_exceptions=True)
+        self._flushing.set()
+        try:
+            await asyncio.gather(*self._writers.values(), return_exceptions=True)
+        finally:
+            self._flushing.clear()
 
     async def get(self, agent_id: str) -> AgentRecord | None:
         doc = await self._agents.find_one({"_id": agent_id}, {"open": 0})
