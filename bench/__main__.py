@@ -93,7 +93,9 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                 _guard(
                     results,
                     "intake",
-                    lambda: intake_throughput.run(intake_url, token, scale=scale, say=say),
+                    lambda: intake_throughput.run(
+                        intake_url, token, bootstrap, scale=scale, say=say
+                    ),
                 )
             saturation = results.get("intake", {}).get("saturation_per_s") or 20.0
             if "end_to_end" in only:

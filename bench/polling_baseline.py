@@ -121,5 +121,5 @@ async def _run(
 def run(uri: str, *, db_pid: int | None, scale: float, say: Any = print) -> dict[str, Any]:
     n = max(2000, int(1_000_000 * scale))
     rate = max(10.0, 1000.0 * min(1.0, scale * 10))
-    window = max(3.0, min(60.0, 600 * scale))  # 60 s of back-to-back polling at scale ≥ 0.1
+    window = max(3.0, min(30.0, 300 * scale))  # 30 s of back-to-back polling at scale ≥ 0.1
     return asyncio.run(_run(uri, db_pid, n, rate, window, say))

@@ -70,7 +70,8 @@ def test_bench_summary_puts_every_figure_next_to_its_target(
     _, markdown, _ = bench_run
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
     assert table[0] == "| figure | target | measured | met |"
-    rows = [line.strip("| ").split(" | ") for line in table[1:]]
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table[1:]]
+    assert all(len(r) == 4 for r in rows), rows
     with_target = {r[0].split(" at ")[0].split(",")[0]: r for r in rows if r[3]}
     assert set(with_target) == {
         "Intake complaints/s",
