@@ -30,7 +30,7 @@ def run(
     say(f"[intake] the saturation backlog drained in {sat_drained_s:.0f} s")
     steps = []
     best = 0.0
-    fractions = (0.1, 0.5) if small else (0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)
+    fractions = (0.1, 0.5) if small else (0.05, 0.1, 0.2, 0.35, 0.5, 0.8)
     for fraction in fractions:
         rate = max(2.0, round(saturation * fraction))
         res = asyncio.run(open_loop(base_url, token, rate=rate, seconds=seconds))
