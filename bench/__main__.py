@@ -108,16 +108,10 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                 )
             if "recovery" in only:
                 _guard(results, "recovery", lambda: recovery.run(stack, say=say))
-            if "polling" in only:
-                _guard(
-                    results,
-                    "polling",
-                    lambda: polling_baseline.run(
-                        mongo_uri, db_pid=stack.mongo.pid, scale=scale, say=say
-                    ),
-                )
         finally:
             stack.stop()
+    if "polling" in only:
+        _guard(results, "polling", lambda: polling_baseline.run(scale=scale, say=say))
     if "sla" in only:
         from bench import sla_breach
 

@@ -16,13 +16,17 @@ Two intervals are measured:
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 
 from bench.machine import cpu_seconds
 from bench.stats import percentile, summary_ms
+from closeloop_devstack.mongo import MongoServer
+from closeloop_devstack.process import free_port
 
 PEER_INTERVAL_S = 300.0
 
@@ -118,8 +122,16 @@ async def _run(
     }
 
 
-def run(uri: str, *, db_pid: int | None, scale: float, say: Any = print) -> dict[str, Any]:
+def run(*, scale: float, say: Any = print) -> dict[str, Any]:
+    """On a database server of its own: the services' backlog must not share it (nor its
+    CPU figures)."""
     n = max(2000, int(1_000_000 * scale))
     rate = max(10.0, 1000.0 * min(1.0, scale * 10))
     window = max(3.0, min(30.0, 300 * scale))  # 30 s of back-to-back polling at scale ≥ 0.1
-    return asyncio.run(_run(uri, db_pid, n, rate, window, say))
+    with tempfile.TemporaryDirectory(prefix="closeloop-bench-polling-") as tmp:
+        mongo = MongoServer(Path(tmp), free_port())
+        mongo.start(timeout=120)
+        try:
+            return asyncio.run(_run(mongo.uri, mongo.pid, n, rate, window, say))
+        finally:
+            mongo.stop()
