@@ -71,6 +71,8 @@ routing  GET  /v1/routing/agents/{agent_id}               -              401 401
 routing  PUT  /v1/routing/agents/{agent_id}               -              401 401 401 403 2xx   2xx   403   403 403 2xx
 routing  GET  /v1/routing/complaints/{complaint_id}       -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
 routing  POST /v1/complaints/{complaint_id}/transfer      -              401 401 401 403 allow allow 403   403 403 allow
+routing  POST /v1/complaints/{complaint_id}/take          -              401 401 401 403 allow 403   403   403 403 403
+routing  POST /v1/complaints/{complaint_id}/assign        -              401 401 401 403 403   allow 403   403 403 allow
 sla      GET  /v1/sla/complaints/{complaint_id}           -              401 401 401 403 2xx   2xx   2xx   404 403 2xx
 sla      GET  /v1/sla/policies                            -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      PUT  /v1/sla/policies                            -              401 401 401 403 403   2xx   403   403 403 2xx
@@ -233,6 +235,7 @@ async def prepare(client: httpx.AsyncClient, e2e: E2E) -> Fixture:
             "to_department": doc["department"],
             "reason": "matrix: same department",
         },
+        "routing POST /v1/complaints/{complaint_id}/assign": {"agent": doc["assignee"]},
         "sla PUT /v1/sla/policies": {"policies": [strip(p) for p in policies["policies"]]},
         "sla PUT /v1/sla/calendars": {"calendars": [strip(c) for c in custom]},
         "feedback POST /v1/surveys/{survey_id}/phone-answer": {"score": 4, "solved": True},
