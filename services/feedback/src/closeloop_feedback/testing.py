@@ -56,6 +56,7 @@ def received(
     language: str = "en",
     channel: str = "web",
     name: str | None = "Li Lei",
+    severity: str = "normal",
 ) -> CloudEvent:
     """``ComplaintReceived`` as intake publishes it, contact sealed."""
     now = datetime.now(UTC)
@@ -75,7 +76,7 @@ def received(
         channel=Channel(channel),
         kind=Kind.complaint,
         category="billing",
-        severity=Severity.normal,
+        severity=Severity(severity),
         severity_reason="test",
         customer_pseudonym=f"cust_{uuid.uuid4().hex[:8]}",
         language=language,

@@ -29,6 +29,7 @@ class Kind(StrEnum):
 class Severity(StrEnum):
     urgent = "urgent"
     major = "major"
+    complex = "complex"  # R2/R4: several departments or long investigation; 5 working days
     normal = "normal"
     low = "low"
 

@@ -29,6 +29,7 @@ class ComplaintRecord:
     department: str | None
     status: str | None
     callback_deadline: datetime | None = None
+    severity: str | None = None
 
 
 def _record(doc: Document) -> ComplaintRecord:
@@ -41,6 +42,7 @@ def _record(doc: Document) -> ComplaintRecord:
         department=doc.get("department"),
         status=doc.get("status"),
         callback_deadline=doc.get("callback_deadline"),
+        severity=doc.get("severity"),
     )
 
 
@@ -60,6 +62,7 @@ class ComplaintRecords:
         contact_methods: list[str],
         pseudonym: str,
         received_at: datetime,
+        severity: str | None = None,
     ) -> None:
         """Record the sealed contact of a new complaint (idempotent: same values again)."""
         await self._coll.update_one(
@@ -72,6 +75,7 @@ class ComplaintRecords:
                     "contact_methods": contact_methods,
                     "pseudonym": pseudonym,
                     "received_at": received_at,
+                    "severity": severity,
                 },
                 "$setOnInsert": {"status": "received"},
             },

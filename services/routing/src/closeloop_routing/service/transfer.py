@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from closeloop_routing.adapters.routing_store import RoutingRecord, ownership_fields
-from closeloop_routing.domain.ownership import Placement, transfer_to
+from closeloop_routing.domain.ownership import Placement, transfer_to, with_assignee
 from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext, UnknownComplaint
@@ -41,7 +40,10 @@ async def transfer_complaint(
         if record.department == to_department:
             raise TransferRefused(f"the complaint is already in department '{to_department}'")
         claim = await claim_agent(ctx, complaint_id, to_department, None)
-        after = replace(transfer_to(record.ownership, to_department), assignee=claim.agent)
+        # The escalation level stays as it is (not among the changes); so do a major
+        # complaint's leader and special team.
+        kept = transfer_to(record.ownership, to_department, keep=record.special_team)
+        after = with_assignee(kept, claim.agent)
         published = [
             events.transferred(complaint_id, record.ownership, to_department, reason, by),
             events.placed(complaint_id, after),

@@ -100,6 +100,7 @@ class RoutingRead(BaseModel):
     rule_set_version: int | None
     reason: str | None
     breaches: int
+    escalation_level: int = 0
     transfers: list[HandOffRead]
     assignments: list[AssignmentRead] = []
 
@@ -119,6 +120,7 @@ class RoutingRead(BaseModel):
             rule_set_version=decision.get("rule_set_version"),
             reason=decision.get("reason"),
             breaches=record.breaches,
+            escalation_level=record.escalation_level,
             transfers=[
                 HandOffRead(
                     from_department=t["from"],
