@@ -90,6 +90,8 @@ feedback POST /v1/reports/daily/run                       -              401 401
 feedback GET  /v1/reports/improvements                    -              401 401 401 403 403   2xx   403   403 403 2xx
 feedback POST /v1/reports/improvements                    -              401 401 401 403 403   2xx   403   403 403 2xx
 feedback GET  /v1/reports/service                         -              401 401 401 403 403   2xx   403   403 2xx 2xx
+feedback GET  /v1/notifications                          -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
+feedback POST /v1/notifications/{notification_id}/read   -              401 401 401 403 404   404   404   404 403 404
 audit    GET  /v1/audit/complaints/{complaint_id}         -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/verify                            -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/public-key                        -              401 401 401 2xx 2xx   2xx   2xx   2xx 2xx 2xx
@@ -174,6 +176,7 @@ def request_for(row: Row, fx: Fixture) -> tuple[str, dict[str, Any]]:
         agent_id=fx.assignee,
         survey_id=fx.survey_id,
         task_id="no-such-task",
+        notification_id="no-such-notification",
         seq=1,
     )
     options: dict[str, Any] = {}

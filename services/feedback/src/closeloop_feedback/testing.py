@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from closeloop_feedback.bootstrap import bootstrap
 from closeloop_feedback.config import FeedbackSettings
 from closeloop_feedback.container import Feedback
-from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS
+from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, STAFF_TOPICS
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.crypto import Sealer
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
@@ -257,6 +257,7 @@ async def start_feedback(settings: FeedbackSettings) -> AsyncIterator[FeedbackUn
         settings.kafka_bootstrap, all_topics(), default_partitions=settings.topic_partitions
     )
     await skip_history(settings.kafka_bootstrap, f"{settings.service_name}-loop", CONSUMED_TOPICS)
+    await skip_history(settings.kafka_bootstrap, f"{settings.service_name}-staff", STAFF_TOPICS)
     app, runtime = bootstrap(settings)
     producer = EventProducer(settings.kafka_bootstrap, client_id="feedback-test")
     watcher = EventWatcher(settings.kafka_bootstrap)

@@ -7,7 +7,7 @@ States: pending → sending → sent | pending (retry later) | failed. A sender 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,8 +61,8 @@ class Attempt:
 class NotificationStore:
     """Repository of the ``notifications`` collection."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._coll = db[COLLECTION]
+    def __init__(self, db: AsyncDatabase[Document], collection: str = COLLECTION) -> None:
+        self._coll = db[collection]
 
     async def create(self, n: NewNotification) -> bool:
         """Insert once; False when this id exists (a redelivered trigger)."""
@@ -141,3 +141,22 @@ class NotificationStore:
 
     async def count(self, status: str) -> int:
         return await self._coll.count_documents({"status": status})
+
+
+async def deliver_due(
+    store: NotificationStore,
+    now: Callable[[], datetime],
+    lease: timedelta,
+    deliver: Callable[[Document], Awaitable[None]],
+    max_batch: int = 50,
+) -> int:
+    """Claim and ``deliver`` up to ``max_batch`` due notifications one at a time; return
+    how many were attempted."""
+    done = 0
+    while done < max_batch:
+        doc = await store.claim_due(now(), lease)
+        if doc is None:
+            break
+        await deliver(doc)
+        done += 1
+    return done

@@ -15,7 +15,11 @@ from datetime import timedelta
 from closeloop_feedback.adapters.complaint_records import ComplaintRecords
 from closeloop_feedback.adapters.contacts import ContactOpener
 from closeloop_feedback.adapters.event_outbox import stored_event
-from closeloop_feedback.adapters.notification_store import Attempt, NotificationStore
+from closeloop_feedback.adapters.notification_store import (
+    Attempt,
+    NotificationStore,
+    deliver_due,
+)
 from closeloop_feedback.adapters.providers import OutgoingMessage, Provider, SendFailed
 from closeloop_feedback.adapters.rendering import NoticeRenderer
 from closeloop_feedback.domain.channels import NotifyChannel
@@ -52,14 +56,7 @@ class Delivery:
 
     async def deliver_due(self, max_batch: int = 50) -> int:
         """Send up to ``max_batch`` due notifications; return how many were attempted."""
-        done = 0
-        while done < max_batch:
-            doc = await self._store.claim_due(self._clock(), self._lease)
-            if doc is None:
-                break
-            await self.deliver(doc)
-            done += 1
-        return done
+        return await deliver_due(self._store, self._clock, self._lease, self.deliver, max_batch)
 
     async def deliver(self, doc: Document) -> None:
         """One attempt at one claimed notification, its outcome recorded."""

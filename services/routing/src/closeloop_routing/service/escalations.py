@@ -34,7 +34,7 @@ async def on_clock_warning(ctx: RoutingContext, event: CloudEvent) -> None:
             return
         department = ctx.config.current.department(record.department)
         published = [
-            events.notified(body.complaint_id, notify, body.clock)
+            events.notified(body.complaint_id, notify, body.clock, record.department)
             for notify in on_sla_warning(
                 department, record.ownership.assignee, body.clock, record.escalation_level
             )
@@ -70,7 +70,9 @@ async def on_clock_breached(ctx: RoutingContext, event: CloudEvent) -> None:
         )
         after = apply_escalation(record.ownership, escalation)
         published = [
-            events.escalated(cid, escalation, "sla_breach", body.clock),
+            events.escalated(
+                cid, escalation, "sla_breach", body.clock, department=record.department
+            ),
             events.placed(cid, after),
         ]
         done = record.placement is Placement.DONE

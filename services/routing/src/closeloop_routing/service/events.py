@@ -82,7 +82,12 @@ def transferred(
 
 
 def escalated(
-    cid: str, escalation: Escalation, trigger: str, clock: str | None = None
+    cid: str,
+    escalation: Escalation,
+    trigger: str,
+    clock: str | None = None,
+    *,
+    department: str | None = None,
 ) -> CloudEvent:
     return _event(
         ComplaintEscalated(
@@ -94,12 +99,13 @@ def escalated(
             trigger=trigger,
             mode=ESCALATION_MODES[escalation.action],
             clock=clock,
+            department=department,
         ),
         cid,
     )
 
 
-def notified(cid: str, notify: Notify, clock: str) -> CloudEvent:
+def notified(cid: str, notify: Notify, clock: str, department: str | None = None) -> CloudEvent:
     """A level-0 escalation: people are told, ownership stays."""
     return _event(
         ComplaintEscalated(
@@ -111,6 +117,7 @@ def notified(cid: str, notify: Notify, clock: str) -> CloudEvent:
             trigger="sla_warning",
             mode="notify",
             clock=clock,
+            department=department,
         ),
         cid,
     )

@@ -103,7 +103,9 @@ class _FirstDecision:
             ownership = apply_escalation(ownership, escalation)
         published.append(events.placed(cid, ownership, decision.queue))
         if escalation is not None:
-            published.append(events.escalated(cid, escalation, "major_complaint"))
+            published.append(
+                events.escalated(cid, escalation, "major_complaint", department=department.id)
+            )
         return cls(ownership, published, escalation)
 
 

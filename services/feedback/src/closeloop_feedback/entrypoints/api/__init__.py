@@ -9,6 +9,7 @@ from closeloop_feedback.entrypoints.api import (
     communications,
     public_surveys,
     reports,
+    staff_notifications,
     staff_surveys,
 )
 
@@ -16,6 +17,7 @@ from closeloop_feedback.entrypoints.api import (
 ROUTERS: list[APIRouter] = [
     staff_surveys.router,
     communications.router,
+    staff_notifications.router,
     public_surveys.router,
     reports.router,
 ]
