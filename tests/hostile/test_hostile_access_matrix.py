@@ -92,6 +92,7 @@ feedback POST /v1/reports/improvements                    -              401 401
 feedback GET  /v1/reports/service                         -              401 401 401 403 403   2xx   403   403 2xx 2xx
 feedback GET  /v1/notifications                          -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 feedback POST /v1/notifications/{notification_id}/read   -              401 401 401 403 404   404   404   404 403 404
+feedback POST /v1/sms/receipts                          -              401 401 401 401 401   401   401   401 401 401
 audit    GET  /v1/audit/complaints/{complaint_id}         -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/verify                            -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/public-key                        -              401 401 401 2xx 2xx   2xx   2xx   2xx 2xx 2xx

@@ -36,6 +36,9 @@ class FeedbackSettings(InsightsSettings):
     # SMS goes to this HTTP webhook; empty: SMS becomes a callback task for an agent.
     sms_webhook_url: str = ""
     sms_webhook_timeout_s: float = Field(default=5, gt=0)
+    # The gateway's API key: sent as "Authorization: Bearer <key>", and the key that signs
+    # its delivery receipts (POST /v1/sms/receipts, X-Closeloop-Signature: sha256=<hex>).
+    sms_provider_key: str = ""
 
     feedback_public_url: str = "http://127.0.0.1:8004"
     survey_secret: str = DEV_SURVEY_SECRET

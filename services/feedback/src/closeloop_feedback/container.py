@@ -67,10 +67,15 @@ def smtp(settings: FeedbackSettings) -> SmtpEmailProvider:
 
 
 def providers(settings: FeedbackSettings, tasks: CallbackTasks) -> dict[NotifyChannel, Provider]:
-    """One provider per channel; SMS falls back to an agent's call when no gateway is set."""
+    """One provider per channel. Without a gateway no notification is given the SMS
+    channel (see ``choose_channel``); SMS ones from before fall back to an agent's call."""
     callback = CallbackTaskProvider(tasks)
     sms: Provider = (
-        WebhookSmsProvider(settings.sms_webhook_url, timeout_s=settings.sms_webhook_timeout_s)
+        WebhookSmsProvider(
+            settings.sms_webhook_url,
+            key=settings.sms_provider_key,
+            timeout_s=settings.sms_webhook_timeout_s,
+        )
         if settings.sms_webhook_url
         else callback
     )
@@ -88,7 +93,7 @@ def build_feedback(settings: FeedbackSettings, runtime: ServiceRuntime) -> Feedb
     surveys_db, tasks = SurveyStore(db), CallbackTasks(db)
     sealer = Sealer(settings.pii_key)
     contacts = ContactOpener(sealer)
-    notifier = Notifier(notifications, records)
+    notifier = Notifier(notifications, records, sms_gateway=bool(settings.sms_webhook_url))
     renderer = NoticeRenderer(
         public_url=settings.feedback_public_url,
         survey_secret=settings.survey_secret,

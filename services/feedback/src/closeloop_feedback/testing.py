@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -13,7 +14,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -286,3 +289,33 @@ def _assigned(runtime: ServiceRuntime) -> Callable[[], Awaitable[bool]]:
         return all(c.assigned for c in runtime.consumers)
 
     return probe
+
+
+class Gateway:
+    """A provider's HTTP endpoint (SMS gateway, chat webhook): records each request's
+    headers, query and JSON body, and answers with ``status`` and ``reply``."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.reply = b""
+        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self.queries: list[dict[str, list[str]]] = []
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                gateway.requests.append((dict(self.headers), body))
+                gateway.queries.append(parse_qs(urlsplit(self.path).query))
+                self.send_response(gateway.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(gateway.reply)))
+                self.end_headers()
+                self.wfile.write(gateway.reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"

@@ -9,20 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from closeloop_devstack.smtp_sink import SmtpSinkProcess
 from closeloop_feedback.testing import (
     FeedbackUnderTest,
+    Gateway,
     eventually,
     settings_for,
     start_feedback,
@@ -41,54 +38,14 @@ SECRET = "SEC-test-dingtalk-secret"
 SUPERVISOR, AGENT = "billing-sup", "billing-agent-1"
 
 
-class ChatServer:
-    """A chat platform's incoming-webhook endpoint that records every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        calls = self.calls
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                query = parse_qs(urlsplit(self.path).query)
-                calls.append({"query": query, "body": json.loads(body)})
-                reply = b'{"errcode": 0, "errmsg": "ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/robot/send?access_token=t"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ChatServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@pytest.fixture
-def chat() -> Iterator[ChatServer]:
-    with ChatServer() as server:
-        yield server
-
-
 @pytest.fixture
 async def feedback(
-    kafka_bootstrap: str, mongo_uri: str, smtp_sink_process: SmtpSinkProcess, chat: ChatServer
+    kafka_bootstrap: str, mongo_uri: str, smtp_sink_process: SmtpSinkProcess, gateway: Gateway
 ) -> AsyncIterator[FeedbackUnderTest]:
     if not smtp_sink_process.is_running():
         smtp_sink_process.start()
-    webhook = {"platform": "dingtalk", "url": chat.url, "secret": SECRET}
+    gateway.reply = b'{"errcode": 0, "errmsg": "ok"}'
+    webhook = {"platform": "dingtalk", "url": f"{gateway.url}?access_token=t", "secret": SECRET}
     settings = settings_for(
         kafka_bootstrap,
         mongo_uri,
@@ -149,7 +106,7 @@ async def _listed(feedback: FeedbackUnderTest, who: str) -> dict[str, Any]:
 
 
 async def test_a_breach_reaches_the_supervisor_and_the_webhook_exactly_once(
-    feedback: FeedbackUnderTest, smtp_sink_process: SmtpSinkProcess, chat: ChatServer
+    feedback: FeedbackUnderTest, smtp_sink_process: SmtpSinkProcess, gateway: Gateway
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     mailbox = {SUPERVISOR: f"sup-{tag}@example.com", AGENT: f"agent-{tag}@example.com"}
@@ -179,17 +136,19 @@ async def test_a_breach_reaches_the_supervisor_and_the_webhook_exactly_once(
     assert f"complaint: {cid}" in mail["body"]
 
     async def chat_called() -> list[dict[str, Any]] | None:
-        return list(chat.calls) or None
+        return [body for _, body in gateway.requests] or None
 
     [call] = await eventually(chat_called, what="the DingTalk webhook call")
-    assert call["body"]["msgtype"] == "text" and cid in call["body"]["text"]["content"]
-    stamp, sign = call["query"]["timestamp"][0], call["query"]["sign"][0]
+    assert call["msgtype"] == "text" and cid in call["text"]["content"]
+    [query] = gateway.queries
+    assert query["access_token"] == ["t"]
+    stamp, sign = query["timestamp"][0], query["sign"][0]
     expected = hmac.new(SECRET.encode(), f"{stamp}\n{SECRET}".encode(), hashlib.sha256)
     assert sign == base64.b64encode(expected.digest()).decode()
 
     # Let the sender run a few more rounds: still one mail and one chat message.
     await _sender_rounds(feedback, 5)
-    assert len(mails_to(mailbox[SUPERVISOR])) == 1 and len(chat.calls) == 1
+    assert len(mails_to(mailbox[SUPERVISOR])) == 1 and len(gateway.requests) == 1
     # The agent is not on call: the breach and the warning wait for their working hour.
     assert mails_to(mailbox[AGENT]) == []
     waiting = (await _listed(feedback, AGENT))["notifications"]

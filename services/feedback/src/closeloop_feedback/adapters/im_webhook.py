@@ -62,9 +62,9 @@ class ImWebhook:
             params = {"timestamp": str(stamp), "sign": dingtalk_sign(self.secret, stamp)}
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                reply = await client.post(
-                    self.url, params=params, json=payload(self.platform, text)
-                )
+                # Merged into the URL's own query (which holds the access token).
+                url = httpx.URL(self.url).copy_merge_params(params)
+                reply = await client.post(url, json=payload(self.platform, text))
         except httpx.HTTPError as exc:
             raise SendFailed(FailureKind.transient, type(exc).__name__) from None
         if reply.status_code >= 300:

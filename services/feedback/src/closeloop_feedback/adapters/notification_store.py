@@ -134,6 +134,35 @@ class NotificationStore:
         )
         return result.modified_count == 1
 
+    async def get(self, notification_id: str) -> Document | None:
+        return await self._coll.find_one({"_id": notification_id}, {"outbox": 0})
+
+    async def callback_made(
+        self, notification_id: str, at: datetime, *, events: Sequence[Document]
+    ) -> bool:
+        """A notification delivered by an agent's phone call: sent now (once)."""
+        result = await self._coll.update_one(
+            {"_id": notification_id, "status": "callback_task"},
+            {
+                "$set": {"status": "sent", "sent_at": at},
+                "$push": {"history": Attempt(0, at, "called").doc(), **push_events(events)},
+            },
+        )
+        return result.modified_count == 1
+
+    async def receipt(
+        self, notification_id: str, *, status: str, at: datetime, error: str | None
+    ) -> bool:
+        """A delivery receipt of the provider; False for an unknown notification."""
+        await self._coll.update_one(
+            {"_id": notification_id, "delivery_status": {"$ne": status}},  # once per status
+            {
+                "$set": {"delivery_status": status, "delivery_at": at, "delivery_error": error},
+                "$push": {"history": Attempt(0, at, f"receipt: {status}", error).doc()},
+            },
+        )
+        return await self._coll.count_documents({"_id": notification_id}) == 1
+
     async def for_complaint(self, complaint_id: str) -> list[Document]:
         """Every notification of a complaint, oldest first (the communication record)."""
         cursor = self._coll.find({"complaint_id": complaint_id}, {"outbox": 0, "params": 0})

@@ -9,6 +9,7 @@ from closeloop_feedback.entrypoints.api import (
     communications,
     public_surveys,
     reports,
+    sms_receipts,
     staff_notifications,
     staff_surveys,
 )
@@ -18,6 +19,7 @@ ROUTERS: list[APIRouter] = [
     staff_surveys.router,
     communications.router,
     staff_notifications.router,
+    sms_receipts.router,
     public_surveys.router,
     reports.router,
 ]

@@ -69,6 +69,23 @@ class NotificationRead(BaseModel):
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     history: list[AttemptRead] = []
+    delivery_status: str | None = None  # the SMS provider's receipt, when it sent one
+    delivery_at: datetime | None = None
+
+
+class SmsReceipt(BaseModel):
+    """A delivery receipt of the SMS provider for the message sent as ``reference``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reference: str = Field(min_length=1, max_length=200, description="the notification id")
+    status: Literal["delivered", "failed", "undelivered", "expired"]
+    error: str | None = Field(default=None, max_length=200)
+
+
+class SmsReceiptRead(BaseModel):
+    reference: str
+    delivery_status: str
 
 
 class CallbackTaskRead(BaseModel):
