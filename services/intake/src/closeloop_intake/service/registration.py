@@ -21,6 +21,7 @@ from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import ServiceContext
 from closeloop_shared.events.intake import ComplaintReceived
 from closeloop_shared.mongo import Document
+from closeloop_shared.segmentation import word_spans
 
 
 class IdempotencyConflict(Exception):
@@ -98,6 +99,7 @@ def _document(ctx: ServiceContext, reg: Registration, complaint_id: str, at: dat
         "category": reg.category,
         "severity": reg.severity,
         "severity_reason": reg.severity_reason,
+        "category_reason": reg.category_reason,
         "language": reg.language,
         "customer_sealed": ctx.vault.seal_customer(customer, reg.language),
         "customer_tier": customer.tier,
@@ -130,7 +132,14 @@ async def register_complaint(
         form = type(form)(**{**form.__dict__, "received_by": actor})
     policy = ctx.policy
     try:
-        reg = validate(form, taxonomy=policy.taxonomy, rules=policy.rules, limits=policy.limits)
+        reg = validate(
+            form,
+            taxonomy=policy.taxonomy,
+            rules=policy.rules,
+            limits=policy.limits,
+            category_rules=policy.category_rules,
+            spans=word_spans,
+        )
     except InvalidInput:
         # A retry with a changed, now invalid body is still a conflict with the first one.
         if scoped_key and (existing := await ctx.repo.by_idempotency_key(scoped_key)):
@@ -179,6 +188,7 @@ def _received_event(doc: Document, reg: Registration) -> ComplaintReceived:
         category=doc["category"],
         severity=doc["severity"],
         severity_reason=doc["severity_reason"],
+        category_reason=doc["category_reason"],
         customer_pseudonym=doc["customer_pseudonym"],
         customer_tier=doc["customer_tier"],
         region=doc["region"],
