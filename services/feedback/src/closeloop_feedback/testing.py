@@ -35,7 +35,7 @@ from closeloop_shared.events.intake import (
     ComplaintReceived,
     ComplaintResolved,
 )
-from closeloop_shared.events.routing import ComplaintRouted
+from closeloop_shared.events.routing import ComplaintAssigned, ComplaintRouted
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
 from closeloop_shared.runtime import ServiceRuntime
@@ -112,6 +112,13 @@ def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> Clou
         remedy="Refund of the duplicate charge",
     )
     return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+
+
+def assigned(cid: str, department: str, agent: str) -> CloudEvent:
+    body = ComplaintAssigned(
+        complaint_id=cid, at=datetime.now(UTC), department=department, assignee=agent
+    )
+    return CloudEvent.of(body, source="closeloop.routing", subject=cid)
 
 
 def routed(cid: str, department: str) -> CloudEvent:

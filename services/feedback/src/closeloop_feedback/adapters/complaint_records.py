@@ -30,6 +30,7 @@ class ComplaintRecord:
     status: str | None
     callback_deadline: datetime | None = None
     severity: str | None = None
+    assignee: str | None = None
 
 
 def _record(doc: Document) -> ComplaintRecord:
@@ -43,6 +44,7 @@ def _record(doc: Document) -> ComplaintRecord:
         status=doc.get("status"),
         callback_deadline=doc.get("callback_deadline"),
         severity=doc.get("severity"),
+        assignee=doc.get("assignee"),
     )
 
 
@@ -89,6 +91,10 @@ class ComplaintRecords:
     async def set_department(self, complaint_id: str, department: str, *, at: datetime) -> None:
         """The department now responsible (a newer routing decision wins)."""
         await self._conditional_set(complaint_id, "department", department, at)
+
+    async def set_assignee(self, complaint_id: str, assignee: str, *, at: datetime) -> None:
+        """The agent now handling the complaint (a newer assignment wins)."""
+        await self._conditional_set(complaint_id, "assignee", assignee, at)
 
     async def _conditional_set(
         self, complaint_id: str, field: str, value: str, at: datetime

@@ -73,6 +73,8 @@ class EventHandlers:
             await self._on_change(event, data)
         elif isinstance(data, ComplaintRouted | ComplaintAssigned | ComplaintQueued):
             await self._on_department(data.complaint_id, data.department, data.at)
+            if isinstance(data, ComplaintAssigned):
+                await self._records.set_assignee(data.complaint_id, data.assignee, at=data.at)
         elif isinstance(data, ComplaintTransferred):
             await self._on_department(data.complaint_id, data.to_department, data.at)
         elif isinstance(data, ClockStarted) and data.clock == SATISFACTION_CALLBACK:
