@@ -22,6 +22,7 @@ from closeloop_routing.testing import (
     until,
 )
 from closeloop_shared.auth import Role, issue_dev_token
+from closeloop_shared.events.common import ActedBy
 
 pytestmark = pytest.mark.integration
 DESK = ["desk-agent-1", "desk-agent-2", "desk-agent-3"]
@@ -70,12 +71,19 @@ async def _loads(routing: RoutingUnderTest) -> dict[str, int]:
 async def test_two_agents_racing_for_a_queued_complaint_get_one_200_and_one_409(
     routing: RoutingUnderTest, http: httpx.AsyncClient
 ) -> None:
-    complaints = [await _queued(routing) for _ in range(8)]
-    for agent in DESK[:2]:
-        await routing.ctx.agents.update(agent, {"capacity": 20})
     first, second = (_auth(routing, Role.agent, sub) for sub in DESK[:2])
+    complaints: list[str] = []
     winners: dict[str, str] = {}
-    for cid in complaints:  # each round: both agents take the same complaint at once
+    for _ in range(8):
+        # One queued complaint at a time, then one free slot each: nothing else in the
+        # queue for a drain to hand out, so both requests really race for this one.
+        loads = await _loads(routing)
+        for agent in DESK[:2]:
+            await routing.ctx.agents.update(agent, {"capacity": loads[agent]})
+        cid = await _queued(routing)
+        complaints.append(cid)
+        for agent in DESK[:2]:
+            await routing.ctx.agents.update(agent, {"capacity": loads[agent] + 1})
         a, b = await asyncio.gather(
             http.post(f"/v1/complaints/{cid}/take", headers=first),
             http.post(f"/v1/complaints/{cid}/take", headers=second),
@@ -100,6 +108,7 @@ async def test_two_agents_racing_for_a_queued_complaint_get_one_200_and_one_409(
     for cid in complaints:
         [assigned] = routing.watcher.data(cid, "assigned")
         assert (assigned.assignee, assigned.department) == (winners[cid], "desk")
+        assert assigned.acted_by == ActedBy(subject=winners[cid], role="agent")
 
 
 async def _published(routing: RoutingUnderTest, complaints: list[str]) -> bool:
@@ -161,7 +170,12 @@ async def test_a_supervisor_assigns_over_capacity_only_with_a_reason_which_is_re
     loads = await _loads(routing)
     assert (loads[DESK[0]], loads[DESK[1]]) == (0, 1)
     await until(lambda: _assigned_twice(routing, cid))
-    assert [a.assignee for a in routing.watcher.data(cid, "assigned")] == DESK[:2]
+    assigned = routing.watcher.data(cid, "assigned")
+    assert [a.assignee for a in assigned] == DESK[:2]
+    # Who acted: the supervisor, in that role; routing's own decisions name routing.
+    assert {a.acted_by for a in assigned} == {ActedBy(subject="desk-sup", role="supervisor")}
+    [queued] = routing.watcher.data(cid, "queued")
+    assert queued.acted_by == ActedBy(subject="system:routing", role="system")
 
 
 async def _assigned_twice(routing: RoutingUnderTest, cid: str) -> bool:

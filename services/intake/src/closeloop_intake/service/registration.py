@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from closeloop_intake.domain.registration import validate_registration as valida
 from closeloop_intake.metrics import COMPLAINTS_RECEIVED
 from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import ServiceContext
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.events.intake import ComplaintReceived
 from closeloop_shared.mongo import Document
 from closeloop_shared.segmentation import word_spans
@@ -119,7 +121,12 @@ def _document(ctx: ServiceContext, reg: Registration, complaint_id: str, at: dat
 
 
 async def register_complaint(
-    *, ctx: ServiceContext, form: RegistrationForm, actor: str, idempotency_key: str | None
+    *,
+    ctx: ServiceContext,
+    form: RegistrationForm,
+    actor: str,
+    idempotency_key: str | None,
+    actor_roles: Iterable[str] = ("channel",),
 ) -> Registered:
     """Register ``form`` received by ``actor``; with ``idempotency_key`` a retry returns
     the complaint first registered (or raises :class:`IdempotencyConflict`).
@@ -156,7 +163,8 @@ async def register_complaint(
     if scoped_key:
         doc |= {"idempotency_key": scoped_key, "request_fingerprint": fingerprint}
     received = _received_event(doc, reg)
-    events, timeline = announce(doc, received, actor=actor, at=at)
+    acted_by = ActedBy.of(actor, actor_roles)
+    events, timeline = announce(doc, received, actor=actor, at=at, acted_by=acted_by)
     # No look-up of the key first: the unique index refuses a reused key, so only retries
     # (rare) pay a second round trip, not every registration.
     try:

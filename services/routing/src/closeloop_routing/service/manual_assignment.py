@@ -27,6 +27,7 @@ from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext, UnknownComplaint
 from closeloop_routing.service.placement import drain_departments
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.mongo import Document
 
 __all__ = ["AssignmentRefused", "Outcome", "assign_complaint", "take_complaint"]
@@ -52,21 +53,29 @@ async def _agent(ctx: RoutingContext, agent_id: str) -> AgentRecord | None:
     return await ctx.agents.get(agent_id)
 
 
-async def take_complaint(ctx: RoutingContext, complaint_id: str, agent_id: str) -> Outcome:
+async def take_complaint(
+    ctx: RoutingContext, complaint_id: str, agent_id: str, acted_by: ActedBy | None = None
+) -> Outcome:
     """``agent_id`` takes the queued complaint, within their capacity."""
     for _ in range(ATTEMPTS):
         record = await _routed(ctx, complaint_id)
         agent = await _agent(ctx, agent_id)
         if check_take(record.placement, record.ownership, agent_id, _capacity(agent)):
             return Outcome(record, changed=False)  # already theirs
-        outcome = await _place(ctx, record, agent_id, force=False, note=None)
+        outcome = await _place(ctx, record, agent_id, force=False, note=None, acted_by=acted_by)
         if outcome is not None:
             return outcome
     raise AssignmentRefused(409, "the complaint kept changing; try again")
 
 
 async def assign_complaint(
-    ctx: RoutingContext, complaint_id: str, agent_id: str, *, by: str, reason: str | None
+    ctx: RoutingContext,
+    complaint_id: str,
+    agent_id: str,
+    *,
+    by: str,
+    reason: str | None,
+    acted_by: ActedBy | None = None,
 ) -> Outcome:
     """A supervisor gives the complaint to ``agent_id``; beyond the agent's capacity (or
     while they are unavailable) only with a ``reason``, which is recorded."""
@@ -86,7 +95,9 @@ async def assign_complaint(
             "previous_assignee": record.holder,
             "at": datetime.now(UTC),
         }
-        outcome = await _place(ctx, record, agent_id, force=decision.over_capacity, note=note)
+        outcome = await _place(
+            ctx, record, agent_id, force=decision.over_capacity, note=note, acted_by=acted_by
+        )
         if outcome is not None:
             return outcome
     raise AssignmentRefused(409, "the complaint kept changing; try again")
@@ -104,7 +115,13 @@ def _capacity(agent: AgentRecord | None) -> Capacity | None:
 
 
 async def _place(
-    ctx: RoutingContext, record: RoutingRecord, agent_id: str, *, force: bool, note: Document | None
+    ctx: RoutingContext,
+    record: RoutingRecord,
+    agent_id: str,
+    *,
+    force: bool,
+    note: Document | None,
+    acted_by: ActedBy | None,
 ) -> Outcome | None:
     """Claim the agent's slot, then write the routing on its revision. None when the
     complaint changed meanwhile (the caller reads it again and decides anew)."""
@@ -121,7 +138,7 @@ async def _place(
                 409, f"agent '{agent_id}' is unavailable or at capacity", field="agent"
             )
     after = replace(record.ownership, assignee=agent_id)
-    event = events.placed(cid, after)
+    event = events.placed(cid, after, acted_by=acted_by)
     changes: Document = {
         **ownership_fields(after),
         "placement": Placement.ASSIGNED.value,

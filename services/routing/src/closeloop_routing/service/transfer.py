@@ -10,6 +10,7 @@ from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext, UnknownComplaint
 from closeloop_routing.service.placement import claim_agent, drain_departments
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.mongo import Document
 
 ATTEMPTS = 5
@@ -24,7 +25,12 @@ class TransferRefused(ValueError):
 
 
 async def transfer_complaint(
-    ctx: RoutingContext, complaint_id: str, to_department: str, reason: str, by: str
+    ctx: RoutingContext,
+    complaint_id: str,
+    to_department: str,
+    reason: str,
+    by: str,
+    acted_by: ActedBy | None = None,
 ) -> RoutingRecord:
     """Move the complaint to ``to_department`` and give it to an agent there (or its
     queue). The first-contact owner stays; the hand-off is recorded on the complaint and
@@ -45,8 +51,8 @@ async def transfer_complaint(
         kept = transfer_to(record.ownership, to_department, keep=record.special_team)
         after = with_assignee(kept, claim.agent)
         published = [
-            events.transferred(complaint_id, record.ownership, to_department, reason, by),
-            events.placed(complaint_id, after),
+            events.transferred(complaint_id, record.ownership, to_department, reason, by, acted_by),
+            events.placed(complaint_id, after, acted_by=acted_by),
         ]
         now = datetime.now(UTC)
         changes: Document = {

@@ -20,9 +20,14 @@ from closeloop_routing.service.transfer import (
     transfer_complaint,
 )
 from closeloop_shared.auth import Principal, Role
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.http.errors import ApiError
 
 router = APIRouter(tags=["routing"])
+
+
+def _acted_by(principal: Principal) -> ActedBy:
+    return ActedBy.of(principal.sub, (r.value for r in principal.roles))
 
 
 def _not_found(complaint_id: str) -> ApiError:
@@ -67,7 +72,12 @@ async def transfer(
             )
     try:
         updated = await transfer_complaint(
-            ctx, complaint_id, body.to_department.strip(), body.reason.strip(), principal.sub
+            ctx,
+            complaint_id,
+            body.to_department.strip(),
+            body.reason.strip(),
+            principal.sub,
+            _acted_by(principal),
         )
     except UnknownComplaint:
         raise _not_found(complaint_id) from None
@@ -104,7 +114,7 @@ async def take(ctx: Context, principal: Staff, complaint_id: str) -> RoutingRead
     one holds already answers 200 and changes nothing; of two agents racing for one
     complaint, one gets 200 and the other 409."""
     try:
-        outcome = await take_complaint(ctx, complaint_id, principal.sub)
+        outcome = await take_complaint(ctx, complaint_id, principal.sub, _acted_by(principal))
     except UnknownComplaint:
         raise _not_found(complaint_id) from None
     except AssignmentRefused as exc:
@@ -140,7 +150,12 @@ async def assign(
     reason = body.reason.strip() if body.reason else None
     try:
         outcome = await assign_complaint(
-            ctx, complaint_id, body.agent.strip(), by=principal.sub, reason=reason
+            ctx,
+            complaint_id,
+            body.agent.strip(),
+            by=principal.sub,
+            reason=reason,
+            acted_by=_acted_by(principal),
         )
     except UnknownComplaint:
         raise _not_found(complaint_id) from None
