@@ -15,7 +15,7 @@ from closeloop_sla.domain.calendar import (
     parse_ranges,
     resolve_calendar,
 )
-from closeloop_sla.domain.durations import parse_duration
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.working_time import (
     add_working_time,
     next_working_instant,

@@ -18,7 +18,7 @@ from closeloop_sla.domain.calendar import (
 )
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_model import DEFAULT_WARN_AT
-from closeloop_sla.domain.durations import format_duration, parse_duration
+from closeloop_shared.durations import format_duration, parse_duration
 from closeloop_sla.domain.policy import ClockTarget, PolicyMatch, SlaPolicy
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
