@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import (
     ALWAYS_OPEN,
     DEFAULT_CALENDAR,
     BusinessCalendar,
     make_calendar,
 )
-from closeloop_shared.durations import Duration
 from closeloop_sla.domain.working_time import (
     add_working_time,
     next_working_instant,
@@ -27,8 +27,8 @@ CALENDARS = [
         "cn",
         "Asia/Shanghai",
         "09:00-12:00,13:00-18:00",
-        holidays=[date(2026, 10, d) for d in range(1, 8)],
-        makeup_days=[date(2026, 9, 27), date(2026, 10, 10)],
+        holidays=[date(2026, 9, 25), *(date(2026, 10, d) for d in range(1, 8))],
+        makeup_days=[date(2026, 9, 20), date(2026, 10, 10)],
         makeup_hours="09:00-12:00",
     ),
     make_calendar("ny", "America/New_York", "09:00-17:00"),
