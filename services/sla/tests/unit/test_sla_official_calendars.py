@@ -123,3 +123,24 @@ def test_a_set_stored_before_make_up_hours_were_explicit_still_loads_with_monday
     calendar = CalendarDoc.model_validate(stored).to_domain()
     assert [str(r) for r in calendar.hours_on(date(2026, 9, 20))] == ["09:00-17:00"]
     assert "using its Monday hours" in caplog.text
+
+
+def test_a_hand_entered_calendar_covers_the_years_of_its_holidays() -> None:
+    hand = CalendarDoc(
+        name="hand",
+        hours={"mon": "09:00-17:00", "fri": "09:00-17:00"},
+        holidays=[date(2026, 10, 1), date(2025, 12, 25)],
+    ).to_domain()
+    assert hand.covered_until == date(2026, 12, 31)
+    assert beyond_coverage(hand, date(2027, 1, 1))  # New Year's Day 2027 is not loaded
+    explicit = CalendarDoc(
+        name="hand", hours={"mon": "09:00-17:00"}, holidays=[date(2026, 10, 1)],
+        covered_until=date(2027, 6, 30),
+    ).to_domain()  # fmt: skip
+    assert explicit.covered_until == date(2027, 6, 30)
+    plain = CalendarDoc(name="plain", hours={"mon": "09:00-17:00"}).to_domain()
+    assert plain.covered_until is None  # lists no holidays, claims none
+    earlier = CalendarDoc(name="acme", base="us", covered_until=date(2026, 12, 31)).to_domain()
+    assert earlier.covered_until == date(2026, 12, 31)
+    later = CalendarDoc(name="acme", base="us", covered_until=date(2030, 12, 31)).to_domain()
+    assert later.covered_until == date(2027, 12, 31)  # the base knows no more than that

@@ -16,6 +16,7 @@ from closeloop_sla.domain.calendar import (
     BusinessCalendar,
     based_on,
     parse_ranges,
+    with_inferred_coverage,
 )
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_model import DEFAULT_WARN_AT
@@ -139,6 +140,12 @@ class CalendarFields(_Doc):
     holidays: list[date] = Field(default_factory=list)
     makeup_days: list[date] = Field(default_factory=list)
     makeup_hours: str | None = None
+    covered_until: date | None = Field(
+        default=None,
+        description="the last date whose holidays are loaded; deadlines past it count "
+        "unloaded days as working days (an SLA event and a metric say so). Default: the base's, "
+        "else 31 December of the last year with a holiday or make-up day",
+    )
 
     def to_domain(self) -> BusinessCalendar:
         """The domain calendar (named by its plain name)."""
@@ -150,9 +157,10 @@ class CalendarFields(_Doc):
             makeup_days=frozenset(self.makeup_days),
             makeup_hours=parse_ranges(self.makeup_hours) if self.makeup_hours else None,
             always_open=self.always_open,
+            covered_until=self.covered_until,
         )
         if self.base is None:
-            return own
+            return with_inferred_coverage(own)
         if self.base not in OFFICIAL_CALENDARS:
             known = ", ".join(sorted(OFFICIAL_CALENDARS))
             raise ValueError(f"base {self.base!r} is not a built-in official calendar ({known})")
@@ -177,11 +185,6 @@ class CalendarRead(CalendarFields):
 
     version: int
     builtin: bool = False
-    covered_until: date | None = Field(
-        default=None,
-        description="the last date whose holidays are loaded; deadlines past it ignore "
-        "holidays nobody loaded (an SLA event and a metric say so)",
-    )
     provisional_years: list[int] = Field(
         default_factory=list, description="covered years without a published official schedule"
     )

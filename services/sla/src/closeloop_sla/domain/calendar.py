@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -140,7 +140,8 @@ def make_calendar(
 def based_on(base: BusinessCalendar, own: BusinessCalendar, *, own_zone: bool) -> BusinessCalendar:
     """An enterprise calendar built on an official one: the base's holidays and make-up days
     plus the enterprise's own closures (a closure wins over a make-up day); the hours,
-    make-up hours and time zone the enterprise gave, else the base's. Coverage is the base's."""
+    make-up hours and time zone the enterprise gave, else the base's. Coverage is the base's
+    (or the enterprise's ``covered_until`` if that is earlier)."""
     closures = own.holidays
     return BusinessCalendar(
         name=own.name,
@@ -150,10 +151,20 @@ def based_on(base: BusinessCalendar, own: BusinessCalendar, *, own_zone: bool) -
         makeup_days=(base.makeup_days | own.makeup_days) - closures,
         makeup_hours=own.makeup_hours if own.makeup_hours is not None else base.makeup_hours,
         always_open=own.always_open,
-        covered_until=base.covered_until,
+        covered_until=min(filter(None, (base.covered_until, own.covered_until)), default=None),
         provisional_years=base.provisional_years,
         base=base.name,
     )
+
+
+def with_inferred_coverage(calendar: BusinessCalendar) -> BusinessCalendar:
+    """A hand-entered calendar that lists holidays but no ``covered_until`` covers up to
+    31 December of the last year it lists a holiday or make-up day in: the next New Year's
+    Day is not in it, and a deadline counted into that year must say so."""
+    dated = calendar.holidays | calendar.makeup_days
+    if calendar.covered_until is not None or not dated or calendar.always_open:
+        return calendar
+    return replace(calendar, covered_until=date(max(dated).year, 12, 31))
 
 
 def beyond_coverage(calendar: BusinessCalendar, day: date) -> bool:
