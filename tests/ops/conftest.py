@@ -161,6 +161,12 @@ def strict_schema(schema: Any) -> Any:
     return result
 
 
+@pytest.fixture(scope="session", name="strict_schema")
+def strict_schema_fixture() -> Callable[[Any], Any]:
+    """``strict_schema(schema)``: a CRD schema in which unknown fields are errors."""
+    return strict_schema
+
+
 def _crd_validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
     schema = json.loads((CRD_SCHEMAS / CRD_SCHEMA_FILES[(api_version, kind)]).read_text())
     return jsonschema.Draft7Validator(strict_schema(schema))
