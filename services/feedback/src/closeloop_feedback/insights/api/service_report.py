@@ -21,7 +21,10 @@ router = APIRouter(tags=["reports"])
 @router.get(
     "/v1/reports/service",
     summary="The periodic service report, free of personal data (HTML, Markdown or PDF)",
-    responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/pdf": {}}}},
+    responses={
+        200: {"content": {"text/html": {}, "text/markdown": {}, "application/pdf": {}}},
+        503: {"description": "report_font_missing: the report's CJK font is not installed"},
+    },
 )
 async def service_report(
     runtime: RuntimeDep,
