@@ -36,7 +36,8 @@ install_kustomize() {
 install_kubeconform() {
     local current=""
     if [[ -x "${BIN_DIR}/kubeconform" ]]; then
-        current="$("${BIN_DIR}/kubeconform" -v 2>/dev/null || true)"
+        # `go install` builds say "development" to -v: read the module version instead.
+        current="$(go version -m "${BIN_DIR}/kubeconform" 2>/dev/null | awk '$1 == "mod" {print $3}')"
     fi
     if [[ "${current}" == "${KUBECONFORM_VERSION}" ]]; then
         echo "kubeconform ${KUBECONFORM_VERSION} already installed"
