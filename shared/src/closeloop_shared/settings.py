@@ -45,6 +45,13 @@ class ServiceSettings(BaseSettings):
     consumer_max_retries: int = Field(default=3, ge=0)
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
     consumer_batch_size: int = Field(default=200, ge=1)
+    consumer_transient_retry_s: float = Field(
+        default=120, gt=0, description="a record failing on an outage is dead-lettered after"
+    )
+    consumer_dlq_send_attempts: int = Field(default=5, ge=1)
+    consumer_stall_after_s: float = Field(
+        default=300, gt=0, description="liveness fails when a consumer with work is stuck"
+    )
 
     jwt_mode: Literal["dev", "jwks"] = "dev"
     jwt_dev_secret: str = DEV_JWT_SECRET

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
 from closeloop_shared.settings import ServiceSettings
@@ -57,7 +58,12 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=20,
         access_log=False,
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    server = uvicorn.Server(config)
+    on_exit_request(lambda: setattr(server, "should_exit", True))
+    asyncio.run(server.serve())
+    reason = exit_reason()
+    if reason is not None:  # a consumer could not go on: let the supervisor restart us
+        raise SystemExit(f"stopped for a restart: {reason}")
 
 
 async def _noop(_: FastAPI) -> AsyncIterator[None]:
