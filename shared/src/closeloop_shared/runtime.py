@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_shared.auth import TokenVerifier
+from closeloop_shared.database_state import DatabaseState
 from closeloop_shared.kafka.consumer import ConsumerLoop, Handler, is_transient
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
@@ -52,7 +53,13 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.client: AsyncMongoClient[Document] = connect(s.mongo_uri, app_name=s.service_name)
+        self.database_state = DatabaseState()
+        self.client: AsyncMongoClient[Document] = connect(
+            s.mongo_uri,
+            app_name=s.service_name,
+            heartbeat_ms=s.mongo_heartbeat_ms,
+            listeners=[self.database_state],
+        )
         self.db: AsyncDatabase[Document] = self.client[s.database_name]
         self.producer = EventProducer(s.kafka_bootstrap, client_id=f"{s.service_name}-producer")
         self.consumers: list[ConsumerLoop] = []
@@ -137,6 +144,7 @@ class ServiceRuntime:
         """FastAPI lifespan: start everything, serve, stop everything."""
         app.state.token_verifier = TokenVerifier(self.settings)
         app.state.liveness = self.liveness
+        app.state.database_state = self.database_state  # requests fail fast while it is down
         try:
             await self.start()
         except BaseException:

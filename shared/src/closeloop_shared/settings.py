@@ -41,6 +41,12 @@ class ServiceSettings(BaseSettings):
 
     mongo_uri: str = "mongodb://127.0.0.1:27017"
     mongo_db_prefix: str = "closeloop_"
+    mongo_heartbeat_ms: int = Field(
+        default=1000, ge=500, description="how often the database server is checked"
+    )
+    database_retry_after_s: int = Field(
+        default=5, ge=1, description="Retry-After of a 503 while the database is down"
+    )
 
     consumer_max_retries: int = Field(default=3, ge=0)
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)

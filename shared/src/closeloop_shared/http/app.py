@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
+from closeloop_shared.http.database_guard import install_database_guard
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
@@ -35,6 +36,7 @@ def create_app(
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
+    install_database_guard(app, retry_after_s=settings.database_retry_after_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())
