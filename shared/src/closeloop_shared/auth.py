@@ -101,8 +101,10 @@ class TokenVerifier:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
                 algorithms = ["RS256"]
-            else:
+            elif s.development:
                 key, algorithms = s.jwt_dev_secret, ["HS256"]
+            else:  # never reached by a service (it refuses to start), but never accept
+                raise unauthenticated("development tokens need CLOSELOOP_ENV=development")
             claims = jwt.decode(
                 token,
                 key,

@@ -1,10 +1,11 @@
-"""What the service knows of its database server, from PyMongo's SDAM events.
+"""What the service knows of its database server, from PyMongo's heartbeat events.
 
-PyMongo's monitor checks the server every ``heartbeatFrequencyMS`` and marks it unknown
-as soon as a check or an operation fails on the network. Listening to those events lets a
-request be refused at once while the server is known to be down, instead of each request
-waiting the whole server-selection timeout to find out.
-"""
+PyMongo's monitor checks the server every ``heartbeatFrequencyMS``, and at once when an
+operation fails on the network; a check fails within milliseconds of a crash (its
+connection closes). Listening to those events lets a request be refused at once while the
+server is known to be down, instead of each request waiting the whole server-selection
+timeout to find out. Heartbeat events only: topology listeners would make PyMongo start an
+event task when the client is created, which services do before their event loop runs."""
 
 from __future__ import annotations
 
@@ -16,18 +17,14 @@ from pymongo.monitoring import (
     ServerHeartbeatListener,
     ServerHeartbeatStartedEvent,
     ServerHeartbeatSucceededEvent,
-    TopologyClosedEvent,
-    TopologyDescriptionChangedEvent,
-    TopologyListener,
-    TopologyOpenedEvent,
 )
 
 
-class DatabaseState(TopologyListener, ServerHeartbeatListener):
-    """``down`` is True from the moment PyMongo has no writable server until it has one.
+class DatabaseState(ServerHeartbeatListener):
+    """``down`` is True from a failed check until a check finds a writable server.
 
-    Nothing is assumed before the first description: a service that cannot reach its
-    database at start-up fails its start instead.
+    Nothing is assumed before the first check: a service that cannot reach its database at
+    start-up fails its start instead.
     """
 
     def __init__(self) -> None:
@@ -57,25 +54,11 @@ class DatabaseState(TopologyListener, ServerHeartbeatListener):
         with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
             self._loop.call_soon_threadsafe(change)
 
-    def description_changed(self, event: TopologyDescriptionChangedEvent) -> None:
-        new = event.new_description
-        if any(
-            s.round_trip_time is not None or s.error is not None
-            for s in new.server_descriptions().values()
-        ):
-            self._set(not new.has_writable_server())
-
     def failed(self, event: ServerHeartbeatFailedEvent) -> None:
         self._set(True)
 
     def succeeded(self, event: ServerHeartbeatSucceededEvent) -> None:
-        """The topology event that follows says whether the server is writable."""
+        self._set(not getattr(event.reply, "is_writable", True))
 
     def started(self, event: ServerHeartbeatStartedEvent) -> None:
         """Nothing is known yet."""
-
-    def opened(self, event: TopologyOpenedEvent) -> None:
-        """The first description is yet to come."""
-
-    def closed(self, event: TopologyClosedEvent) -> None:
-        """The client is closing: no longer a statement about the server."""

@@ -16,7 +16,7 @@ from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
-from closeloop_shared.settings import ServiceSettings
+from closeloop_shared.settings import ServiceSettings, refusal
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
     configure_logging(settings.service_name, settings.log_level)
     problems = settings.check_production()
     if problems:
-        raise SystemExit("refusing to start in production: " + "; ".join(problems))
+        raise SystemExit(refusal(settings, problems))
     config = uvicorn.Config(
         app,
         host=settings.http_host,
