@@ -93,7 +93,18 @@ class TokenVerifier:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_mode == "jwks" else None
+        self._jwks = (
+            # A token with a kid not in the cached set refetches it (key rotation), at most
+            # once per cooldown so forged kids cannot make us hammer the identity provider.
+            jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                lifespan=settings.jwt_jwks_cache_s,
+                cooldown_duration=settings.jwt_jwks_refresh_cooldown_s,
+                timeout=settings.jwt_jwks_timeout_s,
+            )
+            if settings.jwt_mode == "jwks"
+            else None
+        )
 
     def verify(self, token: str) -> Principal:
         s = self._settings

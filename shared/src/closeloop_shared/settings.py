@@ -66,6 +66,11 @@ class ServiceSettings(BaseSettings):
     jwt_mode: Literal["dev", "jwks"] = "dev"
     jwt_dev_secret: str = DEV_JWT_SECRET
     jwt_jwks_url: str = ""
+    jwt_jwks_cache_s: float = Field(default=300, gt=0, description="JWKS kept this long")
+    jwt_jwks_refresh_cooldown_s: float = Field(
+        default=30, ge=0, description="an unknown kid refetches the JWKS at most this often"
+    )
+    jwt_jwks_timeout_s: float = Field(default=5, gt=0)
     jwt_issuer: str = "closeloop"
     jwt_audience: str = "closeloop"
 
