@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from closeloop_shared.mongo import Document
 
@@ -89,6 +89,11 @@ class Lease:
         self._held_until = None
 
     async def release(self) -> None:
-        """Give the lease up (on orderly shutdown) so another replica need not wait."""
+        """Give the lease up (on orderly shutdown) so another replica need not wait. Best
+        effort: if the database refuses, the lease simply expires, and the rest of the
+        shutdown (commits, producer flush) must still run."""
         self._held_until = None
-        await self._collection.delete_one({"_id": self._name, "holder": self.holder})
+        try:
+            await self._collection.delete_one({"_id": self._name, "holder": self.holder})
+        except PyMongoError as exc:
+            log.warning("lease not released; it expires", extra={"error": repr(exc)})
