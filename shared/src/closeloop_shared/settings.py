@@ -56,6 +56,8 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: str = DEV_PSEUDONYM_KEY
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # No API body nests deeper than a handful of levels; the parser recurses per level.
+    max_json_depth: int = Field(default=64, ge=2, le=500)
 
     @property
     def database_name(self) -> str:

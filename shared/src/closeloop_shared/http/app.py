@@ -11,7 +11,9 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from closeloop_shared.http.errors import install_error_handlers
+from closeloop_shared.http.json_depth import JsonDepthLimit
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.http.security_headers import SecurityHeaders
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
 from closeloop_shared.settings import ServiceSettings
@@ -29,12 +31,16 @@ def create_app(
     readiness: Readiness | None = None,
     description: str = "",
 ) -> FastAPI:
-    """A FastAPI app with Closeloop's error shape, body limit, metrics and health routes."""
+    """A FastAPI app with Closeloop's error shape, body size and JSON depth limits, security
+    headers, metrics and health routes."""
     app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
+    # Outermost last: metrics see every request, then headers, then size, then depth.
+    app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())
     for router in routers:
