@@ -59,6 +59,13 @@ class ServiceSettings(BaseSettings):
     # No API body nests deeper than a handful of levels; the parser recurses per level.
     max_json_depth: int = Field(default=64, ge=2, le=500)
 
+    # Per subject (JWT sub) and service; "" turns a limit off. People never reach these in
+    # real use (a page load is a handful of calls); integrations (role channel) post for
+    # many customers at once.
+    rate_limit: str = "100/second;3000/minute"
+    rate_limit_channel: str = "2000/second"
+    rate_limit_storage_uri: str = "memory://"
+
     @property
     def database_name(self) -> str:
         """The service's own MongoDB database: one database per service."""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.json_depth import JsonDepthLimit
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.http.security_headers import SecurityHeaders
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
@@ -36,6 +37,12 @@ def create_app(
     app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
+    app.state.rate_limits = SubjectRateLimits(
+        settings.service_name,
+        people=settings.rate_limit,
+        machines=settings.rate_limit_channel,
+        storage_uri=settings.rate_limit_storage_uri,
+    )
     install_error_handlers(app)
     # Outermost last: metrics see every request, then headers, then size, then depth.
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
