@@ -30,6 +30,9 @@ class ServiceSettings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, comma-
+    # separated, "*" for any): the ingress or reverse proxy in front, never the internet.
+    forwarded_allow_ips: str = "127.0.0.1"
     port: int = 8000
 
     kafka_bootstrap: str = "127.0.0.1:9092"

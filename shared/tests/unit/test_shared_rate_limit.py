@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from closeloop_shared.auth import CurrentPrincipal, Role, TokenVerifier, issue_dev_token
-from closeloop_shared.http.app import create_app
+from closeloop_shared.http.app import create_app, server_config
 from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.settings import ServiceSettings
 
@@ -77,3 +77,12 @@ def test_an_empty_limit_means_none() -> None:
     limits = SubjectRateLimits("t", people="", machines="", storage_uri="memory://")
     assert all(limits.retry_after("x") == 0 for _ in range(1000))
     assert limits.retry_after("x", machine=True) == 0
+
+
+def test_the_server_believes_forwarded_addresses_only_from_trusted_proxies() -> None:
+    settings = ServiceSettings(service_name="t", forwarded_allow_ips="10.0.0.0/8")
+    app = create_app(settings=settings, title="t")
+    config = server_config(app, settings)
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == "10.0.0.0/8"
+    assert ServiceSettings().forwarded_allow_ips == "127.0.0.1"  # nobody else by default

@@ -62,15 +62,22 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
     problems = settings.check_production()
     if problems:
         raise SystemExit("refusing to start in production: " + "; ".join(problems))
-    config = uvicorn.Config(
+    asyncio.run(uvicorn.Server(server_config(app, settings)).serve())
+
+
+def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
+    """Uvicorn's configuration: the client address comes from ``X-Forwarded-For`` only when
+    the peer is a trusted proxy (``CLOSELOOP_FORWARDED_ALLOW_IPS``)."""
+    return uvicorn.Config(
         app,
         host=settings.http_host,
         port=settings.port,
         log_config=None,
         timeout_graceful_shutdown=20,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
-    asyncio.run(uvicorn.Server(config).serve())
 
 
 async def _noop(_: FastAPI) -> AsyncIterator[None]:
