@@ -67,6 +67,16 @@ async def _verify(
     "/webhook/{source}",
     status_code=status.HTTP_201_CREATED,
     summary="Receive a complaint from a third-party platform",
+    # The handler reads the raw body (the signature covers its bytes), so FastAPI cannot
+    # infer it: the body is a complaint as for POST /v1/complaints, plus `external_id`.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ComplaintCreate"}}
+            },
+        }
+    },
     responses={
         401: {"description": "signature missing, wrong, or its timestamp outside the window"},
         404: {"description": "no webhook is configured for this source"},
