@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from closeloop_intake.adapters.seen_signatures import SeenSignatures
 from closeloop_intake.domain.webhook_signature import SignatureRefused, verify_signature
-from closeloop_intake.entrypoints.deps import Context, IdempotencyKey, Settings
+from closeloop_intake.entrypoints.deps import ADMITTED, Context, IdempotencyKey, Settings
 from closeloop_intake.entrypoints.schemas import WebhookComplaint
 from closeloop_intake.service.announcements import utc_now
 from closeloop_intake.service.registration import register_complaint
@@ -67,6 +67,7 @@ async def _verify(
     "/webhook/{source}",
     status_code=status.HTTP_201_CREATED,
     summary="Receive a complaint from a third-party platform",
+    dependencies=[ADMITTED],
     # The handler reads the raw body (the signature covers its bytes), so FastAPI cannot
     # infer it: the body is a complaint as for POST /v1/complaints, plus `external_id`.
     openapi_extra={
