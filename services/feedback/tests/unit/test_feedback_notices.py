@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from closeloop_feedback.adapters.localisation import format_instant, words
 from closeloop_feedback.adapters.rendering import NoticeRenderer
 from closeloop_feedback.domain.channels import NotifyChannel
-from closeloop_feedback.domain.localisation import format_instant, words
 from closeloop_feedback.domain.notices import (
     CUSTOMER_FIELDS,
     Language,
