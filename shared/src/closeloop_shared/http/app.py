@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.http.query_params import reject_unknown_query_parameters
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
 from closeloop_shared.settings import ServiceSettings
@@ -30,7 +31,13 @@ def create_app(
     description: str = "",
 ) -> FastAPI:
     """A FastAPI app with Closeloop's error shape, body limit, metrics and health routes."""
-    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
