@@ -16,6 +16,7 @@ from closeloop_intake.domain.taxonomy import Category, Taxonomy
 from closeloop_shared.settings import ServiceSettings, service_port
 
 DEV_WEBHOOK_SECRET = "closeloop-development-webhook-secret"  # noqa: S105 - dev only
+DEV_BLIND_INDEX_KEY = "closeloop-development-blind-index-key"
 
 
 def knob(name: str, default: Any, **kw: Any) -> Any:
@@ -36,6 +37,14 @@ class IntakeSettings(ServiceSettings):
     inbound_smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
     webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
+
+    # Find the caller: HMAC key of the contact blind indexes (a key of its own, refused in
+    # production while it is the development default) and the region of national numbers.
+    blind_index_key: str = Field(
+        default=DEV_BLIND_INDEX_KEY,
+        validation_alias=AliasChoices("CLOSELOOP_BLIND_INDEX_KEY", "blind_index_key"),
+    )
+    phone_region: str = knob("phone_region", "CN", min_length=2, max_length=2)
 
     relay_enabled: bool = knob("relay_enabled", True)
     relay_batch_size: int = knob("relay_batch_size", 200, ge=1)
@@ -75,6 +84,13 @@ class IntakeSettings(ServiceSettings):
             )
             for r in self.severity_rules
         )
+
+    def check_production(self) -> list[str]:
+        """The shared checks plus intake's own keys."""
+        problems = super().check_production()
+        if self.env == "production" and self.blind_index_key == DEV_BLIND_INDEX_KEY:
+            problems.append("CLOSELOOP_BLIND_INDEX_KEY must be set to a secret")
+        return problems
 
     def webhook_secret(self, source: str) -> str | None:
         """The shared secret of a webhook source; outside production unknown sources use
