@@ -1,0 +1,103 @@
+"""What breaches next: an in-memory index of every counting clock ordered by deadline, per
+table partition, kept in step with each row write and rebuilt with the deadline index.
+
+``GET /v1/sla/at-risk`` walks it from the earliest deadline up to ``now + within`` and
+stops; nothing scans the table. Entries are ``(deadline µs, complaint id, clock kind)``
+in a ``SortedList`` (O(log n) insert and remove), the complaint's department, severity and
+owner beside them for filtering.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sortedcontainers import SortedList
+
+from closeloop_sla.domain.at_risk import ComplaintRisk
+
+Entry = tuple[int, str, str]  # (deadline µs, complaint id, clock kind)
+
+
+@dataclass(frozen=True, slots=True)
+class AtRiskEntry:
+    """One clock of the list, with what the list shows of its complaint."""
+
+    deadline_us: int
+    complaint_id: str
+    kind: str
+    breached: bool
+    department: str | None
+    severity: str | None
+    owner: str | None
+
+
+class AtRiskIndex:
+    """Per-partition sorted deadlines of the clocks still counting."""
+
+    def __init__(self) -> None:
+        self._sorted: dict[int, SortedList] = {}
+        self._rows: dict[int, dict[str, ComplaintRisk]] = {}
+
+    def update(self, partition: int, complaint_id: str, risk: ComplaintRisk | None) -> None:
+        """Replace a complaint's entries (``None`` or no clocks: it leaves the list)."""
+        entries = self._sorted.setdefault(partition, SortedList())
+        rows = self._rows.setdefault(partition, {})
+        old = rows.pop(complaint_id, None)
+        if old is not None:
+            for clock in old.clocks:
+                entries.discard((clock.deadline_us, complaint_id, clock.kind))
+        if risk is not None and risk.clocks:
+            rows[complaint_id] = risk
+            entries.update((c.deadline_us, complaint_id, c.kind) for c in risk.clocks)
+
+    def rebuild(self, partition: int, rows: Iterable[tuple[str, ComplaintRisk]]) -> None:
+        """Replace a partition's entries with what its stored rows say."""
+        kept = {cid: risk for cid, risk in rows if risk.clocks}
+        self._rows[partition] = kept
+        self._sorted[partition] = SortedList(
+            (c.deadline_us, cid, c.kind) for cid, risk in kept.items() for c in risk.clocks
+        )
+
+    def drop(self, partition: int) -> None:
+        """Forget a partition that is no longer ours."""
+        self._sorted.pop(partition, None)
+        self._rows.pop(partition, None)
+
+    def __len__(self) -> int:
+        return sum(len(entries) for entries in self._sorted.values())
+
+    def due_by(
+        self,
+        until_us: int,
+        *,
+        departments: frozenset[str] | None = None,
+        severity: str | None = None,
+    ) -> Iterator[AtRiskEntry]:
+        """Clocks due by ``until_us`` (breached ones first, they are due already), earliest
+        first, of ``departments`` (None: all) and ``severity`` (None: all)."""
+        runs = [
+            entries.irange(maximum=(until_us, "\U0010ffff", "\U0010ffff"))
+            for entries in self._sorted.values()
+        ]
+        for deadline_us, complaint_id, kind in heapq.merge(*runs):
+            risk = self._risk(complaint_id)
+            if risk is None:
+                continue
+            if departments is not None and risk.department not in departments:
+                continue
+            if severity is not None and risk.severity != severity:
+                continue
+            breached = any(c.kind == kind and c.breached for c in risk.clocks)
+            yield AtRiskEntry(
+                deadline_us, complaint_id, kind, breached, risk.department, risk.severity,
+                risk.owner,
+            )  # fmt: skip
+
+    def _risk(self, complaint_id: str) -> ComplaintRisk | None:
+        for rows in self._rows.values():
+            found = rows.get(complaint_id)
+            if found is not None:
+                return found
+        return None
