@@ -21,6 +21,7 @@ from closeloop_intake.adapters.complaint_queries import (
     index_hint,
     seek_branches,
 )
+from closeloop_intake.reindex import reindex
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.events import routing, sla
 from closeloop_shared.events.common import ComplaintEvent
@@ -244,3 +245,23 @@ async def test_worklist_and_caller_queries_seek_an_index(
         query = query.sort(list(SORTS[sort])).limit(50)
         plan = await (query.hint(hint) if hint else query).explain()
         assert _index_scanned(plan) == index, branch
+
+
+async def test_the_reindex_command_makes_older_complaints_findable(intake: Any) -> None:
+    cid = await create(intake, phone="+8613700137999")
+    old = {"blind": "", "severity_rank": "", "due_at": "", "next_deadline": "", "clock_state": ""}
+    await intake.runtime.db["complaints"].update_one({"_id": cid}, {"$unset": old})
+    agent = intake.token(Role.agent, "agent-007")
+
+    async def found() -> list[str]:
+        r = await intake.client.get(
+            "/v1/complaints", params={"phone": "137 0013 7999"}, headers=agent
+        )
+        return [i["id"] for i in r.json()["items"]]
+
+    assert await found() == []  # registered "before" the blind indexes
+    assert await reindex(intake.settings) >= 1
+    assert await found() == [cid]
+    doc = await intake.runtime.db["complaints"].find_one({"_id": cid})
+    assert doc["due_at"].year == 9999 and doc["severity_rank"] >= 0
+    assert await reindex(intake.settings) == 0  # nothing left to do
