@@ -103,7 +103,14 @@ async def _measure(url: str, requests: int) -> dict[str, Any]:
                 rows = len(reply.json()["items"])
             out[name] = {**summary_ms(samples), "rows": rows}
             samples_all += samples
+        # The same worker's cheapest answer, as the noise floor of this machine right now.
+        floor: list[float] = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            (await client.get("/healthz")).raise_for_status()
+            floor.append(time.perf_counter() - started)
     out["all"] = summary_ms(samples_all)
+    out["healthz_floor"] = summary_ms(floor)
     return out
 
 
@@ -143,6 +150,7 @@ async def _run(scale: float, say: Say, requests: int) -> dict[str, Any]:
         latency = await _measure(worker.url, requests)
         result: dict[str, Any] = {
             "open_complaints": total,
+            "host_load_average_1m": round(os.getloadavg()[0], 2),
             "requests_per_caller": requests,
             "latency": latency,
             "targets": {"p99_le_50ms": latency["all"]["p99_ms"] <= TARGET_P99_MS},

@@ -72,6 +72,7 @@ routing  PUT  /v1/routing/agents/{agent_id}               -              401 401
 routing  GET  /v1/routing/complaints/{complaint_id}       -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
 routing  POST /v1/complaints/{complaint_id}/transfer      -              401 401 401 403 allow allow 403   403 403 allow
 sla      GET  /v1/sla/complaints/{complaint_id}           -              401 401 401 403 2xx   2xx   2xx   404 403 2xx
+sla      GET  /v1/sla/at-risk                             -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      GET  /v1/sla/policies                            -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      PUT  /v1/sla/policies                            -              401 401 401 403 403   2xx   403   403 403 2xx
 sla      POST /v1/sla/policies/reapply                    -              401 401 401 403 403   2xx   403   403 403 2xx

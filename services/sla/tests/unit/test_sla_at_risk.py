@@ -4,7 +4,15 @@ dropped per partition; and what a clock set contributes to it."""
 from datetime import UTC, datetime, timedelta
 
 from closeloop_sla.adapters.clock_codec import decode_header, decode_risk, decode_row, encode_row
-from closeloop_sla.domain.at_risk import ComplaintRisk, RiskClock, from_header, risk_of, to_header
+from closeloop_sla.domain.at_risk import (
+    ComplaintRisk,
+    RiskClock,
+    from_header,
+    remaining_working_time,
+    risk_of,
+    to_header,
+)
+from closeloop_sla.domain.clock import remaining_working_time as clock_remaining
 from closeloop_sla.domain.clock_inputs import AssignOwner, Receive, Trigger
 from closeloop_sla.domain.clock_model import ClockPhase
 from closeloop_sla.domain.clock_rules import apply_input
@@ -17,11 +25,15 @@ ONE_H = timedelta(hours=1)
 
 
 def risk(dept: str, *clocks: tuple[int, str, bool], severity: str = "normal") -> ComplaintRisk:
-    return ComplaintRisk(dept, severity, f"owner-{dept}", tuple(RiskClock(*c) for c in clocks))
+    made = tuple(
+        RiskClock(us, kind, "breached" if late else "running", "24x7", 0, None)
+        for us, kind, late in clocks
+    )
+    return ComplaintRisk(dept, severity, f"owner-{dept}", made)
 
 
 def ids(index: AtRiskIndex, until: int, **kw: object) -> list[tuple[str, str]]:
-    return [(e.complaint_id, e.kind) for e in index.due_by(until, **kw)]  # type: ignore[arg-type]
+    return [(e.complaint_id, e.clock.kind) for e in index.due_by(until, **kw)]  # type: ignore[arg-type]
 
 
 def test_clocks_come_earliest_first_across_partitions_up_to_the_window() -> None:
@@ -31,7 +43,11 @@ def test_clocks_come_earliest_first_across_partitions_up_to_the_window() -> None
     index.update(1, "c", risk("billing", (900, "resolution", False)))
     assert ids(index, 500) == [("a", "first_response"), ("b", "resolution"), ("a", "resolution")]
     first = next(index.due_by(500))
-    assert (first.breached, first.owner, first.department) == (True, "owner-billing", "billing")
+    assert (first.clock.breached, first.owner, first.department) == (
+        True,
+        "owner-billing",
+        "billing",
+    )
     assert len(index) == 4
 
 
@@ -82,6 +98,12 @@ def test_running_clocks_are_at_risk_and_paused_ones_leave_the_list() -> None:
     assert {c.kind for c in running.clocks} == expected and expected
     raw = encode_row(state, [], [], running)
     assert decode_risk(raw) == running and decode_row(raw).owner == "agent-1"
+    later = T0 + timedelta(minutes=30)
+    for entry in running.clocks:
+        clock = next(c for c in state.clocks if c.kind.value == entry.kind)
+        calendar = library.calendar(clock.calendar)
+        exact = clock_remaining(clock, calendar, later)
+        assert remaining_working_time(entry, calendar, later) == exact
     paused, _ = apply_input(state, "c-1", Trigger("awaiting_customer", T0 + ONE_H), library)
     assert paused is not None
     waiting = {c.kind.value for c in paused.clocks if c.phase is ClockPhase.PAUSED}

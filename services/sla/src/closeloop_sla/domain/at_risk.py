@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.domain.clock_model import ClockPhase, deadline_of
-from closeloop_sla.domain.complaint_clocks import ComplaintClocks
+from closeloop_sla.domain.complaint_clocks import ComplaintClocks, display_state
+from closeloop_sla.domain.working_time import working_time_between
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -20,12 +22,21 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @dataclass(frozen=True, slots=True)
 class RiskClock:
-    """One clock on the at-risk list: its deadline (microseconds since the epoch) and
-    whether it already breached."""
+    """One clock of the at-risk list: its deadline (µs since the epoch), the state people
+    see, and what its remaining working time is computed from without decoding the row:
+    ``left_us`` of budget when the current segment started at ``segment_start_us`` (None
+    while paused: the remaining time is then ``left_us``), in ``calendar``."""
 
     deadline_us: int
     kind: str
-    breached: bool
+    state: str  # running | warned | breached | paused (a paused clock only when breached)
+    calendar: str
+    left_us: int
+    segment_start_us: int | None
+
+    @property
+    def breached(self) -> bool:
+        return self.state == "breached"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,29 +59,60 @@ def risk_of(
         if not clock.is_open:
             continue
         breached = clock.breached_at is not None
-        if clock.phase is not ClockPhase.RUNNING and not breached:
+        running = clock.phase is ClockPhase.RUNNING
+        if not running and not breached:
             continue
         deadline = deadline_of(clock, calendar_of(clock.calendar)) if not breached else None
         deadline = deadline or clock.breached_at
-        if deadline is not None:
-            micros = (deadline - _EPOCH) // _MICROSECOND
-            clocks.append(RiskClock(micros, clock.kind.value, breached))
+        if deadline is None:
+            continue
+        start = clock.segment_start if running else None
+        clocks.append(
+            RiskClock(
+                deadline_us=_micros(deadline),
+                kind=clock.kind.value,
+                state=display_state(clock),
+                calendar=clock.calendar,
+                left_us=(clock.budget - clock.accumulated) // _MICROSECOND,
+                segment_start_us=_micros(start) if start is not None else None,
+            )
+        )
     return ComplaintRisk(state.department, state.attributes.severity, state.owner, tuple(clocks))
+
+
+def remaining_working_time(
+    clock: RiskClock, calendar: BusinessCalendar, now: datetime
+) -> timedelta:
+    """Working time left at ``now`` (negative when overdue), as ``clock_model`` counts it."""
+    left = timedelta(microseconds=clock.left_us)
+    if clock.segment_start_us is None:
+        return left
+    start = _EPOCH + timedelta(microseconds=clock.segment_start_us)
+    return left - working_time_between(calendar, start, now) if now > start else left
 
 
 def to_header(risk: ComplaintRisk) -> list[object]:
     """The JSON-ready form kept in a row's index header."""
-    clocks = [[c.deadline_us, c.kind, c.breached] for c in risk.clocks]
+    clocks = [
+        [c.deadline_us, c.kind, c.state, c.calendar, c.left_us, c.segment_start_us]
+        for c in risk.clocks
+    ]
     return [risk.department, risk.severity, risk.owner, clocks]
 
 
-def from_header(raw: list[object]) -> ComplaintRisk:
+def from_header(raw: list[Any]) -> ComplaintRisk:
     """The inverse of :func:`to_header`."""
     department, severity, owner, clocks = raw
-    assert isinstance(clocks, list)
     return ComplaintRisk(
-        department if isinstance(department, str) else None,
-        severity if isinstance(severity, str) else None,
-        owner if isinstance(owner, str) else None,
-        tuple(RiskClock(int(us), str(kind), bool(b)) for us, kind, b in clocks),
+        department,
+        severity,
+        owner,
+        tuple(
+            RiskClock(int(us), str(kind), str(state), str(cal), int(left), start)
+            for us, kind, state, cal, left, start in clocks
+        ),
     )
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sortedcontainers import SortedList
 
-from closeloop_sla.domain.at_risk import ComplaintRisk
+from closeloop_sla.domain.at_risk import ComplaintRisk, RiskClock
 
 Entry = tuple[int, str, str]  # (deadline µs, complaint id, clock kind)
 
@@ -26,8 +26,7 @@ class AtRiskEntry:
 
     deadline_us: int
     complaint_id: str
-    kind: str
-    breached: bool
+    clock: RiskClock
     department: str | None
     severity: str | None
     owner: str | None
@@ -39,23 +38,27 @@ class AtRiskIndex:
     def __init__(self) -> None:
         self._sorted: dict[int, SortedList] = {}
         self._rows: dict[int, dict[str, ComplaintRisk]] = {}
+        self._risk: dict[str, ComplaintRisk] = {}  # every partition's rows, for look-ups
 
     def update(self, partition: int, complaint_id: str, risk: ComplaintRisk | None) -> None:
         """Replace a complaint's entries (``None`` or no clocks: it leaves the list)."""
         entries = self._sorted.setdefault(partition, SortedList())
         rows = self._rows.setdefault(partition, {})
         old = rows.pop(complaint_id, None)
+        self._risk.pop(complaint_id, None)
         if old is not None:
             for clock in old.clocks:
                 entries.discard((clock.deadline_us, complaint_id, clock.kind))
         if risk is not None and risk.clocks:
-            rows[complaint_id] = risk
+            rows[complaint_id] = self._risk[complaint_id] = risk
             entries.update((c.deadline_us, complaint_id, c.kind) for c in risk.clocks)
 
     def rebuild(self, partition: int, rows: Iterable[tuple[str, ComplaintRisk]]) -> None:
         """Replace a partition's entries with what its stored rows say."""
+        self.drop(partition)
         kept = {cid: risk for cid, risk in rows if risk.clocks}
         self._rows[partition] = kept
+        self._risk.update(kept)
         self._sorted[partition] = SortedList(
             (c.deadline_us, cid, c.kind) for cid, risk in kept.items() for c in risk.clocks
         )
@@ -63,7 +66,8 @@ class AtRiskIndex:
     def drop(self, partition: int) -> None:
         """Forget a partition that is no longer ours."""
         self._sorted.pop(partition, None)
-        self._rows.pop(partition, None)
+        for complaint_id in self._rows.pop(partition, {}):
+            self._risk.pop(complaint_id, None)
 
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._sorted.values())
@@ -82,22 +86,14 @@ class AtRiskIndex:
             for entries in self._sorted.values()
         ]
         for deadline_us, complaint_id, kind in heapq.merge(*runs):
-            risk = self._risk(complaint_id)
+            risk = self._risk.get(complaint_id)
             if risk is None:
                 continue
             if departments is not None and risk.department not in departments:
                 continue
             if severity is not None and risk.severity != severity:
                 continue
-            breached = any(c.kind == kind and c.breached for c in risk.clocks)
+            clock = next(c for c in risk.clocks if c.kind == kind)
             yield AtRiskEntry(
-                deadline_us, complaint_id, kind, breached, risk.department, risk.severity,
-                risk.owner,
-            )  # fmt: skip
-
-    def _risk(self, complaint_id: str) -> ComplaintRisk | None:
-        for rows in self._rows.values():
-            found = rows.get(complaint_id)
-            if found is not None:
-                return found
-        return None
+                deadline_us, complaint_id, clock, risk.department, risk.severity, risk.owner
+            )

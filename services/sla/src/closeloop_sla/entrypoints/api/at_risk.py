@@ -11,9 +11,7 @@ from fastapi import APIRouter, Query
 
 from closeloop_shared.auth import Principal, Role
 from closeloop_shared.http.errors import ApiError
-from closeloop_sla.adapters.clock_codec import decode_row
-from closeloop_sla.domain.clock import remaining_working_time
-from closeloop_sla.domain.complaint_clocks import display_state
+from closeloop_sla.domain.at_risk import remaining_working_time
 from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.entrypoints.api.deps import Container, Reader
 from closeloop_sla.entrypoints.api.schemas import AtRiskClockRead, AtRiskPage
@@ -72,28 +70,21 @@ async def at_risk(
         if len(items) == limit:
             truncated = True
             break
-        row = _row(parts, entry, now)
-        if row is not None:
-            items.append(row)
+        items.append(_row(parts, entry, now))
     return AtRiskPage(as_of=now, until=until, items=items, truncated=truncated)
 
 
-def _row(parts: Container, entry: AtRiskEntry, now: datetime) -> AtRiskClockRead | None:
-    """The list row of ``entry``, with the remaining working time computed from the
-    stored clock (None if the row changed under us and the clock no longer counts)."""
-    raw = parts.store.lookup(entry.complaint_id)
-    if raw is None:
-        return None
-    clock = next((c for c in decode_row(raw).clocks if c.kind.value == entry.kind), None)
-    if clock is None or not clock.is_open:
-        return None
+def _row(parts: Container, entry: AtRiskEntry, now: datetime) -> AtRiskClockRead:
+    """The list row of ``entry``; the remaining working time comes from the index entry
+    and the clock's calendar (no row is read or decoded)."""
+    clock = entry.clock
     remaining = remaining_working_time(clock, parts.library.calendar(clock.calendar), now)
     return AtRiskClockRead(
         complaint_id=entry.complaint_id,
-        clock=entry.kind,
+        clock=clock.kind,
         deadline=_EPOCH + timedelta(microseconds=entry.deadline_us),
         remaining_working_seconds=remaining.total_seconds(),
-        state=display_state(clock),
+        state=clock.state,
         owner=entry.owner,
         department=entry.department,
         severity=entry.severity,
