@@ -11,7 +11,7 @@ from closeloop_intake.adapters.complaint_queries import (
     customer_history,
     search_complaints,
 )
-from closeloop_intake.entrypoints.deps import Context, Creator, IdempotencyKey, Reader
+from closeloop_intake.entrypoints.deps import ADMITTED, Context, Creator, IdempotencyKey, Reader
 from closeloop_intake.entrypoints.read_models import (
     ComplaintPage,
     ComplaintRead,
@@ -29,7 +29,12 @@ from closeloop_shared.http.errors import ApiError
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a complaint")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a complaint",
+    dependencies=[ADMITTED],
+)
 async def create_complaint(
     body: ComplaintCreate,
     ctx: Context,
