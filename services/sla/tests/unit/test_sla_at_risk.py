@@ -58,6 +58,14 @@ def test_departments_and_severity_filter() -> None:
     assert ids(index, 10**6, departments=frozenset({"logistics"})) == [("b", "resolution")]
     assert ids(index, 10**6, departments=frozenset()) == []
     assert ids(index, 10**6, severity="urgent") == [("b", "resolution")]
+    both = {"departments": frozenset({"logistics", "billing"}), "severity": "normal"}
+    assert ids(index, 10**6, **both) == [("a", "resolution")]
+    index.update(0, "b", risk("billing", (50, "resolution", True), severity="urgent"))
+    assert ids(index, 10**6, departments=frozenset({"logistics"})) == []  # it moved
+    assert ids(index, 10**6, departments=frozenset({"billing"})) == [
+        ("b", "resolution"),
+        ("a", "resolution"),
+    ]
 
 
 def test_an_update_replaces_a_rows_entries_and_an_empty_risk_removes_them() -> None:

@@ -32,45 +32,65 @@ class AtRiskEntry:
     owner: str | None
 
 
+ListKey = tuple[str, ...]  # () all · ("d", dept) · ("s", severity) · ("ds", dept, severity)
+
+
+def _keys(risk: ComplaintRisk) -> tuple[ListKey, ...]:
+    dept, sev = risk.department or "", risk.severity or ""
+    return ((), ("d", dept), ("s", sev), ("ds", dept, sev))
+
+
 class AtRiskIndex:
-    """Per-partition sorted deadlines of the clocks still counting."""
+    """Per-partition sorted deadlines of the clocks still counting, one sorted list for all
+    of them and one per department, per severity and per both, so a scoped or filtered
+    query walks only the entries it returns (the same entry tuples, shared)."""
 
     def __init__(self) -> None:
-        self._sorted: dict[int, SortedList] = {}
+        self._lists: dict[int, dict[ListKey, SortedList]] = {}
         self._rows: dict[int, dict[str, ComplaintRisk]] = {}
         self._risk: dict[str, ComplaintRisk] = {}  # every partition's rows, for look-ups
 
     def update(self, partition: int, complaint_id: str, risk: ComplaintRisk | None) -> None:
         """Replace a complaint's entries (``None`` or no clocks: it leaves the list)."""
-        entries = self._sorted.setdefault(partition, SortedList())
+        lists = self._lists.setdefault(partition, {})
         rows = self._rows.setdefault(partition, {})
         old = rows.pop(complaint_id, None)
         self._risk.pop(complaint_id, None)
         if old is not None:
-            for clock in old.clocks:
-                entries.discard((clock.deadline_us, complaint_id, clock.kind))
+            entries = [(c.deadline_us, complaint_id, c.kind) for c in old.clocks]
+            for key in _keys(old):
+                for entry in entries:
+                    lists[key].discard(entry)
         if risk is not None and risk.clocks:
             rows[complaint_id] = self._risk[complaint_id] = risk
-            entries.update((c.deadline_us, complaint_id, c.kind) for c in risk.clocks)
+            entries = [(c.deadline_us, complaint_id, c.kind) for c in risk.clocks]
+            for key in _keys(risk):
+                lists.setdefault(key, SortedList()).update(entries)
 
     def rebuild(self, partition: int, rows: Iterable[tuple[str, ComplaintRisk]]) -> None:
         """Replace a partition's entries with what its stored rows say."""
         self.drop(partition)
-        kept = {cid: risk for cid, risk in rows if risk.clocks}
+        grouped: dict[ListKey, list[Entry]] = {}
+        kept: dict[str, ComplaintRisk] = {}
+        for cid, risk in rows:
+            if not risk.clocks:
+                continue
+            kept[cid] = risk
+            entries = [(c.deadline_us, cid, c.kind) for c in risk.clocks]
+            for key in _keys(risk):
+                grouped.setdefault(key, []).extend(entries)
+        self._lists[partition] = {key: SortedList(found) for key, found in grouped.items()}
         self._rows[partition] = kept
         self._risk.update(kept)
-        self._sorted[partition] = SortedList(
-            (c.deadline_us, cid, c.kind) for cid, risk in kept.items() for c in risk.clocks
-        )
 
     def drop(self, partition: int) -> None:
         """Forget a partition that is no longer ours."""
-        self._sorted.pop(partition, None)
+        self._lists.pop(partition, None)
         for complaint_id in self._rows.pop(partition, {}):
             self._risk.pop(complaint_id, None)
 
     def __len__(self) -> int:
-        return sum(len(entries) for entries in self._sorted.values())
+        return sum(len(lists.get((), ())) for lists in self._lists.values())
 
     def due_by(
         self,
@@ -81,17 +101,22 @@ class AtRiskIndex:
     ) -> Iterator[AtRiskEntry]:
         """Clocks due by ``until_us`` (breached ones first, they are due already), earliest
         first, of ``departments`` (None: all) and ``severity`` (None: all)."""
+        if departments is None:
+            keys: list[ListKey] = [("s", severity)] if severity is not None else [()]
+        elif severity is None:
+            keys = [("d", dept) for dept in sorted(departments)]
+        else:
+            keys = [("ds", dept, severity) for dept in sorted(departments)]
+        top = (until_us, "\U0010ffff", "\U0010ffff")
         runs = [
-            entries.irange(maximum=(until_us, "\U0010ffff", "\U0010ffff"))
-            for entries in self._sorted.values()
+            lists[key].irange(maximum=top)
+            for lists in self._lists.values()
+            for key in keys
+            if key in lists
         ]
         for deadline_us, complaint_id, kind in heapq.merge(*runs):
             risk = self._risk.get(complaint_id)
             if risk is None:
-                continue
-            if departments is not None and risk.department not in departments:
-                continue
-            if severity is not None and risk.severity != severity:
                 continue
             clock = next(c for c in risk.clocks if c.kind == kind)
             yield AtRiskEntry(
