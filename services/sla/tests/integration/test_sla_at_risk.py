@@ -89,3 +89,17 @@ async def test_a_bad_window_or_an_unknown_parameter_is_422_naming_it(
         assert odd.status_code == 422 and odd.json()["fields"][0]["field"] == "withn"
     async with sla_worker.client(Role.auditor) as auditor:
         assert (await auditor.get("/v1/sla/at-risk")).status_code == 403
+        spec = (await auditor.get("/openapi.json")).json()
+    operation = spec["paths"]["/v1/sla/at-risk"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {
+        "within",
+        "department",
+        "severity",
+        "limit",
+    }
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AtRiskPage"}
+    row = spec["components"]["schemas"]["AtRiskClockRead"]["properties"]
+    assert {"complaint_id", "clock", "deadline", "remaining_working_seconds", "state", "owner"} <= (
+        row.keys()
+    )
