@@ -96,16 +96,19 @@ class IntakeSettings(ServiceSettings):
             for r in self.severity_rules
         )
 
-    def check_production(self) -> list[str]:
-        """The shared checks plus intake's own keys."""
-        problems = super().check_production()
-        if self.env == "production" and self.blind_index_key == DEV_BLIND_INDEX_KEY:
-            problems.append("CLOSELOOP_BLIND_INDEX_KEY must be set to a secret")
-        return problems
-
     def webhook_secret(self, source: str) -> str | None:
-        """The shared secret of a webhook source; outside production unknown sources use
-        the development secret."""
+        """The shared secret of a webhook source; in development unknown sources use the
+        development secret."""
         if source in self.webhook_secrets:
             return self.webhook_secrets[source]
-        return None if self.env == "production" else self.webhook_dev_secret
+        return self.webhook_dev_secret if self.development else None
+
+    def check_production(self) -> list[str]:
+        """The shared problems, a webhook source configured with the dev secret, and the
+        development blind-index key."""
+        problems = super().check_production()
+        if not self.development and DEV_WEBHOOK_SECRET in self.webhook_secrets.values():
+            problems.append("CLOSELOOP_INTAKE_WEBHOOK_SECRETS must not use the dev secret")
+        if not self.development and self.blind_index_key == DEV_BLIND_INDEX_KEY:
+            problems.append("CLOSELOOP_BLIND_INDEX_KEY must be set to a secret")
+        return problems

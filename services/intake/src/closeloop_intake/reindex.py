@@ -19,6 +19,7 @@ from closeloop_intake.adapters.repository import COLLECTION
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.worklist import severity_rank, worklist_figures
 from closeloop_shared.mongo import Document, connect
+from closeloop_shared.settings import refusal
 
 
 def reindexed_fields(doc: Document, vault: CustomerVault, blind: BlindIndexer) -> Document:
@@ -55,7 +56,11 @@ async def reindex(settings: IntakeSettings, *, batch: int = 500) -> int:
 
 
 def main() -> None:
-    updated = asyncio.run(reindex(IntakeSettings()))
+    settings = IntakeSettings()
+    problems = settings.check_production()
+    if problems:
+        raise SystemExit(refusal(settings, problems))
+    updated = asyncio.run(reindex(settings))
     print(json.dumps({"reindexed": updated}))
 
 

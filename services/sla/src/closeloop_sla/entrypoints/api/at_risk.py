@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from closeloop_shared.auth import Principal, Role
+from closeloop_shared.durations import parse_duration
 from closeloop_shared.http.errors import ApiError
 from closeloop_sla.domain.at_risk import remaining_working_time
-from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.entrypoints.api.deps import Container, Reader
 from closeloop_sla.entrypoints.api.schemas import AtRiskClockRead, AtRiskPage
 from closeloop_sla.service.at_risk_index import AtRiskEntry
