@@ -124,7 +124,7 @@ async def _run(scale: float, say: Say, requests: int) -> dict[str, Any]:
     mongo.start(timeout=120)
     port = free_port()
     env = os.environ | {
-        "CLOSELOOP_ENV": "test",
+        "CLOSELOOP_ENV": "development",
         "CLOSELOOP_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "CLOSELOOP_MONGO_URI": mongo.uri,
         "CLOSELOOP_SLA_PORT": str(port),
