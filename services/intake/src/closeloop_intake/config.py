@@ -37,6 +37,8 @@ class IntakeSettings(ServiceSettings):
     inbound_smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
     webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
+    # How far a webhook's signed timestamp may be from now (either way) to be accepted.
+    webhook_window_s: float = knob("webhook_window_s", 300.0, gt=0, le=3600)
 
     # Find the caller: HMAC key of the contact blind indexes (a key of its own, refused in
     # production while it is the development default) and the region of national numbers.
