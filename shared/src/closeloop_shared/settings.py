@@ -62,13 +62,17 @@ class ServiceSettings(BaseSettings):
         """The service's own MongoDB database: one database per service."""
         return f"{self.mongo_db_prefix}{self.service_name}"
 
+    def token_problems(self) -> list[str]:
+        """Production verifies tokens against the identity provider's JWKS only."""
+        if self.jwt_mode != "jwks" or not self.jwt_jwks_url:
+            return ["CLOSELOOP_JWT_MODE=jwks and CLOSELOOP_JWT_JWKS_URL are required"]
+        return []
+
     def check_production(self) -> list[str]:
         """Problems that make this configuration unsafe for production."""
         if self.env != "production":
             return []
-        problems = []
-        if self.jwt_mode != "jwks" or not self.jwt_jwks_url:
-            problems.append("CLOSELOOP_JWT_MODE=jwks and CLOSELOOP_JWT_JWKS_URL are required")
+        problems = self.token_problems()
         if self.pii_key == DEV_PII_KEY:
             problems.append("CLOSELOOP_PII_KEY must be set to a secret 32-byte base64 key")
         if self.pseudonym_key == DEV_PSEUDONYM_KEY:
