@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
+from closeloop_shared.http.docs import install_docs
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.observability.health import Readiness, health_router
@@ -30,13 +31,21 @@ def create_app(
     description: str = "",
 ) -> FastAPI:
     """A FastAPI app with Closeloop's error shape, body limit, metrics and health routes."""
-    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        description=description,
+        lifespan=lifespan,
+        docs_url=None,  # served from vendored assets instead of a CDN (see docs.py)
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())
+    install_docs(app)
     for router in routers:
         app.include_router(router)
     return app
