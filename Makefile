@@ -1,4 +1,4 @@
-# Closeloop: `make run` starts Kafka, the database, the SMTP sink and all five services;
+# Closeloop: `make run` starts Kafka, the database, the SMTP sink, all five services and the console (http://127.0.0.1:8000);
 # `make test` runs the whole suite. Both install what is missing first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -21,10 +21,10 @@ setup: ## install uv, the locked Python environment, and check Java / Maven
 	@test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
-tools: setup ## install promtool and kustomize used by the static validation tests
+tools: setup ## install promtool, kustomize (static validation tests) and chromium (browser tests)
 	@bash tools/ops/install_tools.sh
 
-run: setup ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
+run: setup ## start Kafka, SecantusDB, the SMTP sink, the five services and the console (Ctrl-C stops all)
 	@$(RUN) python -m closeloop_devstack run
 
 test: setup tools ## run unit, integration, ops and end-to-end tests
@@ -37,7 +37,7 @@ lint: setup ## ruff and mypy --strict
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy shared/src devstack/src cli/src services/intake/src services/routing/src \
-		services/sla/src services/feedback/src services/audit/src bench tools
+		services/sla/src services/feedback/src services/audit/src services/console/src bench tools
 	@# Test folders one at a time: each has its own conftest module.
 	@for d in $(TEST_DIRS); do $(RUN) mypy $$d >/dev/null || { $(RUN) mypy $$d; exit 1; }; done
 

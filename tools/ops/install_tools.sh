@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the operability validators used by tests/ops, idempotently:
 # - kustomize, pinned, as a Go module into <repo>/.cache/bin;
-# - promtool and amtool from Debian's `prometheus` and `prometheus-alertmanager` packages.
+# - promtool and amtool from Debian's `prometheus` and `prometheus-alertmanager` packages;
+# - Debian's `chromium`, which the console's browser tests drive through Playwright
+#   (executable_path=/usr/bin/chromium; Playwright never downloads a browser).
 # Safe to run repeatedly: each tool is installed only when missing (or at another version).
 set -euo pipefail
 
@@ -27,6 +29,20 @@ install_kustomize() {
     GOBIN="${BIN_DIR}" go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
 }
 
+install_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        echo "chromium already installed: $(chromium --version 2>/dev/null | head -n 1)"
+        return
+    fi
+    local sudo=""
+    if [[ "$(id -u)" != "0" ]]; then
+        sudo="sudo"
+    fi
+    echo "installing chromium (Debian package) for the console's browser tests"
+    ${sudo} apt-get update
+    ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+}
+
 install_prometheus_tools() {
     if command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
         echo "promtool already installed: $(promtool --version 2>&1 | head -n 1)"
@@ -50,3 +66,4 @@ install_prometheus_tools() {
 
 install_kustomize
 install_prometheus_tools
+install_chromium

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,6 +30,9 @@ def bootstrap(
 ) -> FastAPI:
     """Build the app; the upstream client and the SLA events reader start with it."""
     settings = settings or ConsoleSettings()
+    # httpx logs every request URL at INFO; a lookup's URL carries a phone number or e-mail,
+    # and logs never hold personal data.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     hub = LiveHub()
     upstreams = Upstreams(settings, transport)
     readiness = Readiness()

@@ -4,8 +4,11 @@ against the real services in tests/e2e/test_e2e_console_browser.py."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -71,6 +74,7 @@ def client(upstream: Upstream) -> Iterator[TestClient]:
         yield c
 
 
+@functools.cache  # one token per user: the CSRF token is bound to it
 def bearer(role: Role = Role.agent, sub: str = "li") -> dict[str, str]:
     return {
         "Authorization": "Bearer "
@@ -262,3 +266,40 @@ def test_take_against_a_routing_without_it_says_not_available(client: TestClient
         follow_redirects=True,
     )
     assert "outcome=unavailable" in str(reply.url)
+
+
+@pytest.mark.parametrize(
+    "kpi",
+    [
+        {
+            "group_by": "department",
+            "groups": [{"department": "billing", "on_time_ratio": 0.9, "p50": {"first": 60}}],
+        },
+        {"group_by": "department", "totals": {"count": 3}},
+        [{"department": "billing", "on_time_ratio": 0.9}],
+    ],
+)
+def test_reports_render_kpis_of_any_shape(client: TestClient, upstream: Upstream, kpi: Any) -> None:
+    upstream.replies[("GET", "/v1/reports/kpi")] = httpx.Response(200, json=kpi)
+    upstream.replies[("GET", "/v1/reports/daily")] = httpx.Response(
+        200, json={"date": "2026-12-03", "by_category": {"billing": 4, "other": 2}}
+    )
+    page = client.get("/reports?lang=en", headers=bearer(Role.supervisor, "boss"))
+    assert page.status_code == 200
+    assert '<meter min="0" max="100" value="50"' in page.text  # other: 2 of the top 4
+    if isinstance(kpi, list) or "groups" in kpi:
+        assert "<td>0.9</td>" in page.text
+
+
+def test_a_lookup_runs_once_intake_offers_it_and_its_url_never_reaches_the_logs(
+    client: TestClient, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = {"paths": {"/v1/complaints": {"get": {"parameters": [{"name": "phone"}]}}}}
+    upstream.replies[("GET", "/openapi.json")] = httpx.Response(200, json=spec)
+    with caplog.at_level(logging.DEBUG):
+        page = client.get("/lookup?phone=13800138000&lang=en", headers=bearer())
+    assert [r.url.params["phone"] for r in upstream.seen if "phone" in r.url.params] == [
+        "13800138000"
+    ]
+    assert "/complaints/c1" in page.text and "Not available" not in page.text
+    assert "13800138000" not in caplog.text

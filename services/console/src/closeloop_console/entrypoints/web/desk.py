@@ -134,6 +134,7 @@ async def reports(request: Request, user: UserDep) -> Response:
         day=day,
         group_by=group_by,
         charts=_bars(daily.body if daily.ok and isinstance(daily.body, dict) else {}),
+        kpi_rows=_rows(kpi.body) if kpi.ok else [],
     )
 
 
@@ -163,6 +164,17 @@ async def download(request: Request, user: UserDep) -> Response:
         if k.lower() in {"content-type", "content-disposition"}
     }
     return Response(reply.content, status_code=reply.status_code, headers=keep)
+
+
+def _rows(body: object) -> list[dict[str, object]]:
+    """The first list of records in a report (KPIs per department or agent)."""
+    if isinstance(body, list):
+        return [r for r in body if isinstance(r, dict)]
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+                return value
+    return []
 
 
 def _bars(report: dict[str, object]) -> list[dict[str, object]]:
