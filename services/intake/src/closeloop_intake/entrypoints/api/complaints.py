@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from closeloop_intake.adapters.complaint_queries import ComplaintFilter, search_complaints
-from closeloop_intake.entrypoints.deps import Context, Creator, IdempotencyKey, Reader
+from closeloop_intake.entrypoints.deps import ADMITTED, Context, Creator, IdempotencyKey, Reader
 from closeloop_intake.entrypoints.read_models import ComplaintPage, ComplaintRead, Timeline
 from closeloop_intake.entrypoints.schemas import ComplaintCreate
 from closeloop_intake.entrypoints.views import complaint_view, timeline_view
@@ -18,7 +18,12 @@ from closeloop_shared.events.common import Channel, Kind, Severity, Status
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a complaint")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a complaint",
+    dependencies=[ADMITTED],
+)
 async def create_complaint(
     body: ComplaintCreate,
     ctx: Context,
