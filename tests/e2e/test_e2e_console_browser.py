@@ -227,3 +227,28 @@ async def test_pages_keep_their_content_security_policy(e2e: E2E, browser: Brows
     await page.keyboard.press("?")
     assert await page.locator("#shortcuts").is_visible()
     assert page.csp_violations == []  # type: ignore[attr-defined]
+
+
+async def test_two_people_on_one_complaint_see_each_other(e2e: E2E, browser: Browser) -> None:
+    """ "Li is viewing", "Li is editing" live, and an action by one refreshes the other."""
+    doc = await routed_complaint(e2e, uuid.uuid4().hex[:6])
+    cid, agent, department = doc["id"], doc["assignee"], doc["department"]
+    owner = await new_page(browser)
+    await sign_in(owner, e2e, "agent", agent, department)
+    await owner.goto(e2e.url("console", f"/complaints/{cid}"))
+    lead = await new_page(browser)
+    await sign_in(lead, e2e, "supervisor", "lead-li", department)
+    await lead.goto(e2e.url("console", f"/complaints/{cid}"))
+
+    status = owner.locator("#presence")
+    await owner.get_by_text("lead-li is viewing").wait_for(timeout=10_000)
+    await lead.get_by_text(f"{agent} is viewing").wait_for(timeout=10_000)
+    await lead.locator("#action-notes summary").click()
+    await lead.get_by_label("note text").focus()
+    await owner.get_by_text("lead-li is editing").wait_for(timeout=10_000)
+    await lead.get_by_label("note text").fill("Supervisor: refund approved.")
+    await lead.locator("#action-notes button[type=submit]").click()
+    # the owner's page, idle, reloads itself: the note is there and so is lead-li again
+    await owner.get_by_text("Supervisor: refund approved.").wait_for(timeout=10_000)
+    await owner.get_by_text("lead-li is viewing").wait_for(timeout=10_000)
+    assert "lead-li is viewing" in await status.inner_text()

@@ -13,16 +13,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from closeloop_console.adapters.live import LiveHub, consume_sla_events
+from closeloop_console.adapters.presence import Presence
 from closeloop_console.adapters.upstream import Upstreams
 from closeloop_console.config import ConsoleSettings
-from closeloop_console.entrypoints.web import admin, complaint, desk, queues, signin
+from closeloop_console.entrypoints.web import admin, complaint, desk, presence, queues, signin
 from closeloop_console.entrypoints.web.guards import SecurityHeaders, install_page_handlers
 from closeloop_shared.auth import TokenVerifier
 from closeloop_shared.http.app import create_app
 from closeloop_shared.observability.health import Readiness
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = [signin.router, queues.router, complaint.router, desk.router, admin.router]
+ROUTERS = [
+    signin.router,
+    queues.router,
+    complaint.router,
+    presence.router,
+    desk.router,
+    admin.router,
+]
 
 
 def bootstrap(
@@ -66,6 +74,7 @@ def bootstrap(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.upstreams = upstreams
     app.state.live = hub
+    app.state.presence = Presence()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_handlers(app)
     signin.install_oidc(app, settings)

@@ -198,6 +198,14 @@ def test_a_stale_version_says_changed_by_someone_else(
     assert "Changed by someone else" in reply.text
 
 
+def test_a_complaint_links_its_possible_duplicates(client: TestClient, upstream: Upstream) -> None:
+    upstream.replies[("GET", "/v1/complaints/c1")] = httpx.Response(
+        200, json={**COMPLAINT, "possible_duplicates": ["c0"]}
+    )
+    page = client.get("/complaints/c1?lang=en", headers=bearer())
+    assert "Possible duplicates" in page.text and 'href="/complaints/c0"' in page.text
+
+
 def test_contact_data_is_masked_until_revealed(client: TestClient) -> None:
     page = client.get("/complaints/c1", headers=bearer())
     assert "+8613800138000" not in page.text and "8000" in page.text

@@ -73,6 +73,43 @@
     });
   }
 
+  function presence() {
+    var box = document.querySelector("[data-presence]");
+    if (!box || !window.EventSource) { return; }
+    var me = box.dataset.me;
+    var source = new EventSource(box.dataset.presence);
+    function post(mode) {
+      var body = new URLSearchParams({ mode: mode, csrf_token: box.dataset.csrf });
+      fetch(box.dataset.presence, { method: "POST", body: body, credentials: "same-origin" });
+    }
+    source.addEventListener("presence", function (message) {
+      var others = JSON.parse(message.data).people.filter(function (p) { return p.sub !== me; });
+      box.textContent = others.map(function (p) {
+        return (p.mode === "editing" ? box.dataset.editing : box.dataset.viewing).replace("{who}", p.sub);
+      }).join(" · ");
+    });
+    source.addEventListener("changed", function (message) {
+      var change = JSON.parse(message.data);
+      if (change.by === me) { return; }
+      if (!typing(document.activeElement)) { window.location.reload(); return; }
+      var banner = document.getElementById("changed");  // keep what this user is typing
+      var text = banner.querySelector("[data-changed-text]");
+      text.textContent = text.dataset.changedText.replace("{who}", change.by).replace("{action}", change.action);
+      banner.hidden = false;
+    });
+    var editing = false;
+    document.addEventListener("focusin", function (e) {
+      if (!editing && e.target.closest("form[data-action]")) { editing = true; post("editing"); }
+    });
+    document.addEventListener("focusout", function () {
+      setTimeout(function () {
+        if (editing && !(document.activeElement && document.activeElement.closest("form[data-action]"))) {
+          editing = false; post("viewing");
+        }
+      }, 200);
+    });
+  }
+
   function rows() {
     var table = document.querySelector("[data-queue]");
     return table ? Array.prototype.slice.call(table.querySelectorAll("tbody tr")) : [];
@@ -123,6 +160,7 @@
     tick();
     setInterval(tick, 1000);
     live();
+    presence();
     document.addEventListener("keydown", keys);
     document.querySelectorAll("[data-shortcuts]").forEach(function (b) {
       b.addEventListener("click", function () { document.getElementById("shortcuts").showModal(); });

@@ -60,6 +60,7 @@ async def perform(request: Request, user: UserDep, complaint_id: str, action: st
     )
     note_failure("intake", answer)
     if answer.ok:
+        request.app.state.presence.changed(complaint_id, user.sub, action)
         return RedirectResponse(f"/complaints/{complaint_id}?done={action}", status_code=303)
     if answer.status == 409 and answer.error_code == "version_conflict":
         errors = FormErrors(general=["stale"])

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
 from closeloop_console.adapters.live import LiveHub
 from closeloop_console.adapters.upstream import Answer
 from closeloop_console.domain.urgency import mine, queue_order
-from closeloop_console.entrypoints.web.deps import items_of, note_failure, upstreams
+from closeloop_console.entrypoints.web.deps import (
+    event_stream,
+    items_of,
+    note_failure,
+    upstreams,
+)
 from closeloop_console.entrypoints.web.guards import UserDep, posted_form
 from closeloop_console.entrypoints.web.render import render
 
@@ -119,18 +121,4 @@ async def _board(request: Request, user: UserDep) -> dict[str, Any]:
 async def at_risk_events(request: Request, user: UserDep) -> Response:
     """Server-sent events: one ``clock`` event per SLA clock change, as it happens."""
     hub: LiveHub = request.app.state.live
-
-    async def stream() -> AsyncIterator[str]:
-        async with hub.subscribe() as queue:
-            yield "retry: 2000\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=15)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: clock\ndata: {json.dumps(event)}\n\n"
-
-    return StreamingResponse(
-        stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"}
-    )
+    return event_stream(request, hub.subscribe(), lambda _: "clock")
