@@ -5,6 +5,7 @@ against the real services in tests/e2e/test_e2e_console_browser.py."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -311,3 +312,19 @@ def test_a_lookup_runs_once_intake_offers_it_and_its_url_never_reaches_the_logs(
     ]
     assert "/complaints/c1" in page.text and "Not available" not in page.text
     assert "13800138000" not in caplog.text
+
+
+def test_registering_a_phone_complaint_opens_it(client: TestClient, upstream: Upstream) -> None:
+    upstream.replies[("POST", "/v1/complaints")] = httpx.Response(
+        201, json={**COMPLAINT, "id": "c9"}
+    )
+    token = csrf_of(client.get("/new", headers=bearer()).text)
+    form = {"csrf_token": token, "channel": "phone", "kind": "complaint",
+            "customer.phone": "138 0013 8000", "description": "line cut"}  # fmt: skip
+    reply = client.post("/new", data=form, headers=bearer(), follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == "/complaints/c9"
+    sent = [r for r in upstream.seen if r.method == "POST"][-1]
+    assert json.loads(sent.content) == {
+        "channel": "phone", "kind": "complaint", "customer": {"phone": "138 0013 8000"},
+        "description": "line cut", "received_by": "li",
+    }  # fmt: skip
