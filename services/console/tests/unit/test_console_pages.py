@@ -266,6 +266,20 @@ def test_lookup_is_not_available_while_intake_does_not_offer_it(
     assert not [r for r in upstream.seen if r.url.params.get("phone")]
 
 
+def test_team_offers_take_on_queued_and_assign_to_supervisors(
+    client: TestClient, upstream: Upstream
+) -> None:
+    queued = {**COMPLAINT, "id": "q1", "assignee": None}
+    upstream.replies[("GET", "/v1/complaints")] = httpx.Response(
+        200, json={"items": [queued, COMPLAINT]}
+    )
+    agent = client.get("/team?lang=en", headers=bearer()).text
+    assert 'action="/team/q1/take"' in agent and 'action="/team/c1/take"' not in agent
+    assert "/assign" not in agent
+    lead = client.get("/team?lang=en", headers=bearer(Role.supervisor, "boss")).text
+    assert 'action="/team/q1/assign"' in lead and 'action="/team/c1/assign"' in lead
+
+
 def test_take_against_a_routing_without_it_says_not_available(client: TestClient) -> None:
     page = client.get("/team", headers=bearer())
     reply = client.post(
