@@ -49,11 +49,12 @@ class ConsoleSettings(ServiceSettings):
     @property
     def dev_sign_in(self) -> bool:
         """The dev sign-in page exists only in development."""
-        return self.env == "development"
+        return self.development
 
     def check_production(self) -> list[str]:
-        """The console holds no PII key, so only the token, session and OIDC checks apply."""
-        if self.env != "production":
+        """The console holds no PII key, so only the token, session and OIDC checks apply
+        (outside development, like every service)."""
+        if self.development:
             return []
         problems = self.token_problems()
         if self.session_secret == DEV_SESSION_SECRET:

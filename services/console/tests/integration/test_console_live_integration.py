@@ -47,7 +47,7 @@ def test_production_without_openid_connect_refuses_to_start() -> None:
         check=False,
     )
     assert done.returncode != 0
-    assert "refusing to start in production" in done.stderr
+    assert "refusing to start with CLOSELOOP_ENV=production" in done.stderr
     assert "OpenID Connect is required" in done.stderr
 
 
