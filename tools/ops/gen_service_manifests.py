@@ -164,6 +164,8 @@ TOKEN_SECRET_ENV: tuple[tuple[str, str], ...] = (("CLOSELOOP_JWT_JWKS_URL", "jwt
 COMMON_CONFIG_ENV: tuple[tuple[str, str], ...] = (
     ("CLOSELOOP_KAFKA_BOOTSTRAP", "kafka-bootstrap"),
     ("CLOSELOOP_LOG_LEVEL", "log-level"),
+    # the ingress controller's addresses: only its X-Forwarded-For names the client
+    ("CLOSELOOP_FORWARDED_ALLOW_IPS", "forwarded-allow-ips"),
 )
 
 

@@ -17,7 +17,7 @@ from closeloop_console.adapters.presence import Presence
 from closeloop_console.adapters.upstream import Upstreams
 from closeloop_console.config import ConsoleSettings
 from closeloop_console.entrypoints.web import admin, complaint, desk, presence, queues, signin
-from closeloop_console.entrypoints.web.guards import SecurityHeaders, install_page_handlers
+from closeloop_console.entrypoints.web.guards import CSP, NoStore, install_page_handlers
 from closeloop_shared.auth import TokenVerifier
 from closeloop_shared.http.app import create_app
 from closeloop_shared.observability.health import Readiness
@@ -70,6 +70,7 @@ def bootstrap(
         routers=ROUTERS,
         lifespan=lifespan,
         readiness=readiness,
+        page_policy=CSP,
     )
     app.state.token_verifier = TokenVerifier(settings)
     app.state.upstreams = upstreams
@@ -78,5 +79,5 @@ def bootstrap(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_handlers(app)
     signin.install_oidc(app, settings)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(NoStore)
     return app

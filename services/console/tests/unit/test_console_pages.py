@@ -97,6 +97,9 @@ def test_pages_need_a_session_and_send_security_headers(client: TestClient) -> N
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    docs = client.get("/docs").headers["content-security-policy"]
+    assert "'unsafe-inline'" in docs and "https:" not in docs  # vendored Swagger UI only
 
 
 def test_dev_sign_in_sets_a_signed_http_only_same_site_cookie(client: TestClient) -> None:

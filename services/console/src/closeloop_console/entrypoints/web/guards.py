@@ -13,7 +13,9 @@ from closeloop_console.domain.csrf import csrf_valid
 from closeloop_console.entrypoints.session import SignInRequired, User, current_user
 from closeloop_console.entrypoints.web.render import render
 
-# No inline script or style anywhere: everything comes from /static.
+# No inline script or style anywhere: everything comes from /static. shared/http's
+# SecurityHeaders sends it on every HTML page (with X-Frame-Options, nosniff, no referrer);
+# /docs keeps the shared API-docs policy.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -21,21 +23,12 @@ CSP = (
 )
 
 
-# Swagger UI (/docs, shared by every service) starts itself with an inline script.
-DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
-    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-)
+class NoStore(BaseHTTPMiddleware):
+    """Pages carry personal data and CSRF tokens: never cached by the browser or a proxy."""
 
-
-class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
-        policy = DOCS_CSP if request.url.path == "/docs" else CSP
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path not in {"/healthz", "/readyz", "/metrics"}:
+        if not request.url.path.startswith(("/static/", "/healthz", "/readyz", "/metrics")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
