@@ -1,4 +1,4 @@
-# Closeloop: `make run` starts Kafka, the database, the SMTP sink and all five services;
+# Closeloop: `make run` starts Kafka, the database, the SMTP sink, all five services and the console (http://127.0.0.1:8000);
 # `make test` runs the whole suite. Both install what is missing first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -25,13 +25,13 @@ database: setup ## compile the local database server (secantusd-rs) once per mac
 	@command -v cmake >/dev/null || { echo "CMake is required to compile secantusd-rs: apt-get install -y cmake"; exit 1; }
 	@$(RUN) python -m closeloop_devstack database-build >/dev/null
 
-tools: setup ## install the validators of tests/ops (kustomize, kubeconform, promtool, ...)
+tools: setup ## install the validators of tests/ops (kustomize, kubeconform, promtool, ...) and chromium (browser tests)
 	@bash tools/ops/install_tools.sh
 
 report-fonts: ## install the service report's CJK font (fonts-noto-cjk) and pdftotext
 	@bash tools/ops/install_tools.sh report-fonts
 
-run: setup database report-fonts ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
+run: setup database report-fonts ## start Kafka, SecantusDB, the SMTP sink, the five services and the console (Ctrl-C stops all)
 	@$(RUN) python -m closeloop_devstack run
 
 test: setup tools database ## run unit, integration, ops and end-to-end tests
@@ -44,7 +44,7 @@ lint: setup ## ruff and mypy --strict
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy shared/src devstack/src cli/src services/intake/src services/routing/src \
-		services/sla/src services/feedback/src services/audit/src bench tools
+		services/sla/src services/feedback/src services/audit/src services/console/src bench tools
 	@# Test folders one at a time: each has its own conftest module.
 	@for d in $(TEST_DIRS); do $(RUN) mypy $$d >/dev/null || { $(RUN) mypy $$d; exit 1; }; done
 

@@ -19,6 +19,7 @@ from closeloop_devstack.kafka_dist import KAFKA_VERSION
 
 Compose = dict[str, Any]
 SERVICES = {"intake": 8001, "routing": 8002, "sla": 8003, "feedback": 8004, "audit": 8005}
+CONSOLE = 8000  # the browser workbench: no database, no PII key
 INFRASTRUCTURE = {"kafka", "mongo", "mailpit", "prometheus", "alertmanager", "grafana"}
 REQUIRED_SECRETS = {
     "CLOSELOOP_PII_KEY",
@@ -27,6 +28,9 @@ REQUIRED_SECRETS = {
     "CLOSELOOP_SURVEY_SECRET",
     "CLOSELOOP_AUDIT_SIGNING_KEY",
     "CLOSELOOP_MONGO_PASSWORD",
+    "CLOSELOOP_SESSION_SECRET",
+    "CLOSELOOP_OIDC_METADATA_URL",
+    "CLOSELOOP_OIDC_CLIENT_ID",
     "GRAFANA_ADMIN_PASSWORD",
 }
 SECRET_LIKE = re.compile(r"(KEY|SECRETS?|PASSWORD|TOKEN|MONGO_URI|JWKS_URL)$")
@@ -91,7 +95,7 @@ def test_a_broken_compose_copy_is_rejected_by_the_schema(
 
 def test_the_stack_holds_kafka_mongo_the_services_and_monitoring(compose: Compose) -> None:
     services = compose["services"]
-    assert set(services) == set(SERVICES) | INFRASTRUCTURE
+    assert set(services) == set(SERVICES) | {"console"} | INFRASTRUCTURE
     # the broker in production is the version the tests run against (devstack)
     assert services["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
@@ -139,6 +143,23 @@ def test_services_are_built_from_their_dockerfiles_and_run_like_in_kubernetes(
     assert "sla-state:/var/lib/closeloop/sla" in sla["volumes"]
 
 
+def test_the_console_runs_like_in_kubernetes_without_data_or_keys(compose: Compose) -> None:
+    console = compose["services"]["console"]
+    assert console["build"] == {"context": ".", "dockerfile": "services/console/Dockerfile"}
+    assert console["command"] == ["python", "-m", "closeloop_console"]
+    env = console["environment"]
+    assert env["CLOSELOOP_ENV"] == "production" and env["CLOSELOOP_JWT_MODE"] == "jwks"
+    assert env["CLOSELOOP_CONSOLE_PORT"] == str(CONSOLE)
+    assert env["CLOSELOOP_COOKIE_SECURE"] == "true"
+    for name, port in SERVICES.items():
+        assert env[f"CLOSELOOP_{name.upper()}_URL"] == f"http://{name}:{port}"
+    for absent in ("CLOSELOOP_MONGO_URI", "CLOSELOOP_PII_KEY", "CLOSELOOP_PSEUDONYM_KEY"):
+        assert absent not in env, absent
+    assert f"http://127.0.0.1:{CONSOLE}/readyz" in " ".join(console["healthcheck"]["test"])
+    assert console["ports"][0] == f"127.0.0.1:{CONSOLE}:{CONSOLE}"
+    assert console["read_only"] is True and console["cap_drop"] == ["ALL"]
+
+
 def _environment_values(compose: Compose) -> dict[str, str]:
     values = {}
     for name, service in compose["services"].items():
@@ -178,7 +199,7 @@ def test_prometheus_loads_the_shared_rule_file_and_grafana_its_provisioning(
     assert "--config.file=/etc/prometheus/prometheus.compose.yml" in prometheus["command"]
     config = yaml.safe_load((repo_root / "deploy/prometheus/prometheus.compose.yml").read_text())
     assert config["rule_files"] == ["alerts.yml"]  # resolved next to the config file
-    assert {j["job_name"] for j in config["scrape_configs"]} == set(SERVICES)
+    assert {j["job_name"] for j in config["scrape_configs"]} == set(SERVICES) | {"console"}
     grafana = compose["services"]["grafana"]
     mounts = dict(v.rsplit(":", 1)[0].split(":") for v in grafana["volumes"] if v.startswith("."))
     assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-SERVICES = {"intake": 8001, "routing": 8002, "sla": 8003, "feedback": 8004, "audit": 8005}
+SERVICES = {
+    "intake": 8001,
+    "routing": 8002,
+    "sla": 8003,
+    "feedback": 8004,
+    "audit": 8005,
+    "console": 8000,
+}
 SECRET_LIKE = re.compile(r"(KEY|SECRETS?|PASSWORD|TOKEN|MONGO_URI|JWKS_URL)\b")
 MEMBER_MANIFEST = re.compile(r"^([\w-]+/)*pyproject\.toml$")
 

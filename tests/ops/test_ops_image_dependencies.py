@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-SERVICES = ("intake", "routing", "sla", "feedback", "audit")
+SERVICES = ("intake", "routing", "sla", "feedback", "audit", "console")
 IGNORED = shutil.ignore_patterns("tests", "__pycache__", "*.pyc", ".venv")
 
 

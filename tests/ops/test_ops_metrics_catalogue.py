@@ -86,7 +86,9 @@ def test_no_label_carries_an_identifier_a_name_or_free_text(catalogue: dict[str,
             assert not FORBIDDEN_LABEL.search(label), f"{entry.name}{{{label}}}"
 
 
-@pytest.mark.parametrize("package", ["shared", "intake", "routing", "sla", "feedback", "audit"])
+@pytest.mark.parametrize(
+    "package", ["shared", "intake", "routing", "sla", "feedback", "audit", "console"]
+)
 def test_registered_metrics_match_the_catalogue(
     catalogue: dict[str, Entry], repo_root: Path, package: str
 ) -> None:

@@ -206,6 +206,7 @@ def test_prometheus_configuration_template_is_valid(
         "sla": ["127.0.0.1:8003"],
         "feedback": ["127.0.0.1:8004"],
         "audit": ["127.0.0.1:8005"],
+        "console": ["127.0.0.1:8000"],
     }
 
 
@@ -217,7 +218,14 @@ def test_template_renders_a_valid_configuration_for_other_ports(
     tmp_path: Path,
 ) -> None:
     renderer = ops_module("render_prometheus_config")
-    ports = {"intake": 18001, "routing": 18002, "sla": 18003, "feedback": 18004, "audit": 18005}
+    ports = {
+        "intake": 18001,
+        "routing": 18002,
+        "sla": 18003,
+        "feedback": 18004,
+        "audit": 18005,
+        "console": 18000,
+    }
     rendered = renderer.render_prometheus_config(
         {job: f"127.0.0.1:{port}" for job, port in ports.items()},
         alertmanager=None,

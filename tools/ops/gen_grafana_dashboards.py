@@ -28,7 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO_ROOT / "deploy" / "grafana" / "dashboards"
 # provisioning/datasources
 DATASOURCE = sdk_models.DataSourceRef(type_val="prometheus", uid="prometheus")
-SERVICES = 'job=~"intake|routing|sla|feedback|audit"'
+SERVICES = 'job=~"intake|routing|sla|feedback|audit|console"'
 API_ROUTES = 'route!~"/healthz|/readyz|/metrics"'
 
 
@@ -426,6 +426,51 @@ PIPELINE_HEALTH = dashboard(
                 Query(f"sum(rate(closeloop_audit_checkpoints_total[{RATE}]))", "checkpoints"),
             ),
             unit="ops",
+        ),
+        Panel("Console", "row"),
+        Panel(
+            "Console page time p99 by page",
+            "timeseries",
+            (
+                Query(
+                    "histogram_quantile(0.99, sum by (route, le) (rate("
+                    f'closeloop_http_request_duration_seconds_bucket{{job="console", {API_ROUTES}}}'
+                    f"[{RATE}])))",
+                    "{{route}}",
+                ),
+            ),
+            unit="s",
+            description="Server time of each page, upstream calls included (target p99 100 ms).",
+        ),
+        Panel(
+            "Console calls refused or failed by service",
+            "timeseries",
+            (
+                Query(
+                    "sum by (service, status) "
+                    f"(rate(closeloop_console_upstream_errors_total[{RATE}]))",
+                    "{{service}} {{status}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
+            "Live pages open",
+            "stat",
+            (Query("sum(closeloop_console_live_subscribers)"),),
+            width=6,
+        ),
+        Panel(
+            "Sign-ins by method and outcome",
+            "timeseries",
+            (
+                Query(
+                    f"sum by (method, outcome) (rate(closeloop_console_sign_ins_total[{RATE}]))",
+                    "{{method}} {{outcome}}",
+                ),
+            ),
+            unit="ops",
+            width=18,
         ),
     ],
 )

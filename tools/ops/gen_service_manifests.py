@@ -2,7 +2,7 @@
 
 Each manifest holds the service's ServiceAccount, Deployment (probes, requests and limits,
 non-root, read-only root filesystem with emptyDirs for /tmp and state), Service and
-PodDisruptionBudget. The five services differ only in the table below, so they are rendered
+PodDisruptionBudget. The services differ only in the table below, so they are rendered
 from it and stay uniform. Run ``uv run python tools/ops/gen_service_manifests.py`` after
 editing the table, or with ``--check`` to fail when a committed manifest is stale.
 """
@@ -57,6 +57,9 @@ class ServiceShape:
     plain_env: tuple[tuple[str, str], ...] = ()  # (variable, value)
     extra_ports: tuple[tuple[str, int], ...] = ()  # (name, port) besides `http`
     note: str = ""  # written as a comment at the top of the manifest
+    # The console holds no data and no key: it gets the token-verification secret only,
+    # never the database URI or the PII and pseudonym keys.
+    stores_data: bool = True
 
 
 TMP = Mount("tmp", "/tmp", "256Mi")  # noqa: S108 - an emptyDir, not a shared host /tmp
@@ -120,6 +123,33 @@ SERVICES: tuple[ServiceShape, ...] = (
         replicas=None,
         secret_env=(("CLOSELOOP_AUDIT_SIGNING_KEY", "audit-signing-key"),),
     ),
+    ServiceShape(
+        "console",
+        8000,
+        "the agents' and supervisors' workbench (pages calling the five services' APIs)",
+        replicas=2,
+        stores_data=False,
+        plain_env=(
+            ("CLOSELOOP_COOKIE_SECURE", "true"),
+            ("CLOSELOOP_INTAKE_URL", "http://intake:8001"),
+            ("CLOSELOOP_ROUTING_URL", "http://routing:8002"),
+            ("CLOSELOOP_SLA_URL", "http://sla:8003"),
+            ("CLOSELOOP_FEEDBACK_URL", "http://feedback:8004"),
+            ("CLOSELOOP_AUDIT_URL", "http://audit:8005"),
+        ),
+        config_env=(
+            ("CLOSELOOP_OIDC_METADATA_URL", "oidc-metadata-url"),
+            ("CLOSELOOP_OIDC_CLIENT_ID", "oidc-client-id"),
+            ("CLOSELOOP_OIDC_REDIRECT_URL", "oidc-redirect-url"),
+        ),
+        secret_env=(("CLOSELOOP_SESSION_SECRET", "console-session-secret"),),
+        optional_secret_env=(("CLOSELOOP_OIDC_CLIENT_SECRET", "oidc-client-secret"),),
+        note=(
+            "The console refuses to start in production without OpenID Connect (the three\n"
+            "oidc-* ConfigMap keys) and its session secret. It reads sla.events.v1 without a\n"
+            "consumer group (live pages), so every replica sees every event."
+        ),
+    ),
 )
 
 # Secrets every service needs in production (ServiceSettings.check_production refuses to start
@@ -130,6 +160,7 @@ COMMON_SECRET_ENV: tuple[tuple[str, str], ...] = (
     ("CLOSELOOP_PII_KEY", "pii-key"),
     ("CLOSELOOP_PSEUDONYM_KEY", "pseudonym-key"),
 )
+TOKEN_SECRET_ENV: tuple[tuple[str, str], ...] = (("CLOSELOOP_JWT_JWKS_URL", "jwt-jwks-url"),)
 COMMON_CONFIG_ENV: tuple[tuple[str, str], ...] = (
     ("CLOSELOOP_KAFKA_BOOTSTRAP", "kafka-bootstrap"),
     ("CLOSELOOP_LOG_LEVEL", "log-level"),
@@ -164,7 +195,8 @@ def environment(shape: ServiceShape) -> list[dict[str, Any]]:
     for variable, key in COMMON_CONFIG_ENV + shape.config_env:
         ref = {"configMapKeyRef": {"name": CONFIG_MAP, "key": key}}
         env.append({"name": variable, "valueFrom": ref})
-    for variable, key in COMMON_SECRET_ENV + shape.secret_env:
+    common = COMMON_SECRET_ENV if shape.stores_data else TOKEN_SECRET_ENV
+    for variable, key in common + shape.secret_env:
         env.append({"name": variable, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}})
     for variable, key in shape.optional_secret_env:
         optional: dict[str, Any] = {"name": SECRET, "key": key, "optional": True}

@@ -5,7 +5,9 @@
 #   pinned by its go.mod/go.sum) built into <repo>/.cache/bin;
 # - @asyncapi/parser, pinned by tools/asyncapi/package-lock.json, with `npm ci`;
 # - promtool and amtool from Debian's `prometheus` and `prometheus-alertmanager` packages;
-# - the service report's CJK font (Debian `fonts-noto-cjk`) and pdftotext (`poppler-utils`).
+# - the service report's CJK font (Debian `fonts-noto-cjk`) and pdftotext (`poppler-utils`);
+# - Debian's `chromium`, which the console's browser tests drive through Playwright
+#   (executable_path=/usr/bin/chromium; Playwright never downloads a browser).
 # Safe to run repeatedly: each tool is installed only when missing (or at another version).
 # With arguments, only the named parts run, e.g. `install_tools.sh report-fonts` (make run).
 set -euo pipefail
@@ -93,6 +95,15 @@ install_report_fonts() {
     apt_install fonts-noto-cjk poppler-utils
 }
 
+install_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        echo "chromium already installed: $(chromium --version 2>/dev/null | head -n 1)"
+        return
+    fi
+    echo "installing chromium (Debian package) for the console's browser tests"
+    apt_install chromium
+}
+
 install_prometheus_tools() {
     if command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1; then
         echo "promtool already installed: $(promtool --version 2>&1 | head -n 1)"
@@ -113,7 +124,8 @@ install_prometheus_tools() {
 }
 
 if [[ $# -eq 0 ]]; then
-    set -- kustomize kubeconform grafana-strict asyncapi-parser prometheus-tools report-fonts
+    set -- kustomize kubeconform grafana-strict asyncapi-parser prometheus-tools report-fonts \
+        chromium
 fi
 for part in "$@"; do
     case "${part}" in
@@ -123,6 +135,7 @@ for part in "$@"; do
         asyncapi-parser) install_asyncapi_parser ;;
         prometheus-tools) install_prometheus_tools ;;
         report-fonts) install_report_fonts ;;
+        chromium) install_chromium ;;
         *) echo "install_tools: unknown part '${part}'" >&2; exit 2 ;;
     esac
 done

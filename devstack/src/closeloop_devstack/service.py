@@ -12,9 +12,22 @@ from pathlib import Path
 
 from closeloop_devstack.process import DevstackError, ManagedProcess, wait_until
 
-SERVICES = ("intake", "routing", "sla", "feedback", "audit")
-DEFAULT_PORTS = {"intake": 8001, "routing": 8002, "sla": 8003, "feedback": 8004, "audit": 8005}
+SERVICES = ("intake", "routing", "sla", "feedback", "audit", "console")
+DEFAULT_PORTS = {
+    "intake": 8001,
+    "routing": 8002,
+    "sla": 8003,
+    "feedback": 8004,
+    "audit": 8005,
+    "console": 8000,  # the agents' and supervisors' browser workbench
+}
 DEFAULT_COMMAND = "{python} -m closeloop_{name}"
+
+
+def url_variable(name: str) -> str:
+    """Environment variable the console reads a service's base URL from, e.g.
+    CLOSELOOP_SLA_URL."""
+    return f"CLOSELOOP_{name.upper()}_URL"
 
 
 def port_variable(name: str) -> str:

@@ -1,4 +1,4 @@
-"""The whole local system: Kafka, SecantusDB, the SMTP sink and the five services.
+"""The whole local system: Kafka, SecantusDB, the SMTP sink, the five services and the console.
 
 `Stack` is what `python -m closeloop_devstack run` drives, and what end-to-end tests use to
 kill -9 and restart single components.
@@ -24,6 +24,7 @@ from closeloop_devstack.service import (
     ServiceProcess,
     port_variable,
     service_argv,
+    url_variable,
 )
 from closeloop_devstack.smtp_sink import SmtpSinkProcess
 
@@ -132,6 +133,10 @@ class StackConfig:
         # The SLA worker's RocksDB tables belong to this stack's data, never another's.
         env.setdefault("CLOSELOOP_SLA_DATA_DIR", str(self.run_dir / "sla-data"))
         env.update({port_variable(n): str(p) for n, p in self.service_ports.items()})
+        # The console calls the other services over HTTP, on this stack's ports.
+        env.update(
+            {url_variable(n): f"http://127.0.0.1:{p}" for n, p in self.service_ports.items()}
+        )
         return env
 
 

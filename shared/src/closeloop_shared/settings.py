@@ -101,17 +101,21 @@ class ServiceSettings(BaseSettings):
         """Development keys and secrets work only here (``CLOSELOOP_ENV=development``)."""
         return self.env == "development"
 
+    def token_problems(self) -> list[str]:
+        """Outside development, tokens are verified against the identity provider's JWKS."""
+        if self.jwt_mode != "jwks" or not self.jwt_jwks_url:
+            return [
+                "CLOSELOOP_JWT_MODE=jwks and CLOSELOOP_JWT_JWKS_URL are required"
+                " (development tokens signed with the dev JWT key are refused)"
+            ]
+        return []
+
     def check_production(self) -> list[str]:
         """Problems that make this configuration unsafe outside development (each names
         its variable); a service refuses to start with any of them."""
         if self.development:
             return []
-        problems = []
-        if self.jwt_mode != "jwks" or not self.jwt_jwks_url:
-            problems.append(
-                "CLOSELOOP_JWT_MODE=jwks and CLOSELOOP_JWT_JWKS_URL are required"
-                " (development tokens signed with the dev JWT key are refused)"
-            )
+        problems = self.token_problems()
         if self.pii_key == DEV_PII_KEY:
             problems.append("CLOSELOOP_PII_KEY must be set to a secret 32-byte base64 key")
         if self.pseudonym_key == DEV_PSEUDONYM_KEY:

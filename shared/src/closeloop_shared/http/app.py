@@ -11,12 +11,13 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 
 from closeloop_shared.http.database_guard import install_database_guard
+from closeloop_shared.http.docs import install_docs
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.json_depth import JsonDepthLimit
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.http.query_params import reject_unknown_query_parameters
 from closeloop_shared.http.rate_limit import SubjectRateLimits
-from closeloop_shared.http.security_headers import SecurityHeaders
+from closeloop_shared.http.security_headers import PAGE_POLICY, SecurityHeaders
 from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
@@ -34,15 +35,20 @@ def create_app(
     lifespan: Lifespan | None = None,
     readiness: Readiness | None = None,
     description: str = "",
+    page_policy: str = PAGE_POLICY,
 ) -> FastAPI:
     """A FastAPI app with Closeloop's error shape, body size and JSON depth limits, security
-    headers, metrics and health routes; unknown query parameters of GET routes are 422."""
+    headers, metrics and health routes; unknown query parameters of GET routes are 422.
+    ``page_policy`` replaces the Content-Security-Policy of HTML pages (the console's pages
+    load their own scripts)."""
     app = FastAPI(
         title=title,
         version="1.0.0",
         description=description,
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query_parameters)],
+        docs_url=None,  # served from vendored assets instead of a CDN (see docs.py)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
@@ -57,9 +63,10 @@ def create_app(
     # Outermost last: metrics see every request, then headers, then size, then depth.
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, page_policy=page_policy)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())
+    install_docs(app)
     for router in routers:
         app.include_router(router)
     return app

@@ -12,16 +12,14 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-# The interactive API docs (Swagger UI, ReDoc) load their scripts from FastAPI's CDN and
-# call the API from the page.
+# The interactive API docs (Swagger UI, vendored and served by the service itself, see
+# docs.py) start with an inline script and call the API from the page; nothing from a CDN.
 DOCS_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 
 
 class SecurityHeaders:
@@ -29,14 +27,15 @@ class SecurityHeaders:
     ``frame-ancestors 'none'``, ``X-Frame-Options: DENY`` (older browsers) and no referrer
     (survey links carry their token in the path)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, page_policy: str = PAGE_POLICY) -> None:
         self.app = app
+        self.page_policy = page_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in DOCS_PATHS else PAGE_POLICY
+        policy = DOCS_POLICY if scope["path"] in DOCS_PATHS else self.page_policy
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,0 +1,1 @@
+"""Closeloop console: the agents' and supervisors' workbench (a backend-for-frontend)."""

@@ -1,0 +1,1 @@
+"""The console's pages (server-rendered HTML; htmx for partial updates)."""
