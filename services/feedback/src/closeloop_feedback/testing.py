@@ -26,7 +26,7 @@ from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.crypto import Sealer
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
-from closeloop_shared.events.envelope import CloudEvent, decode_event
+from closeloop_shared.events.envelope import CloudEvent, decode_event, source_of
 from closeloop_shared.events.intake import (
     ComplaintAcknowledged,
     ComplaintReceived,
@@ -82,7 +82,7 @@ def received(
         contact_methods=methods,
         customer_sealed=Sealer(settings.pii_key).seal(contact, context="customer"),
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def acknowledged(cid: str, version: int = 2) -> CloudEvent:
@@ -93,7 +93,7 @@ def acknowledged(cid: str, version: int = 2) -> CloudEvent:
         actor="agent-7",
         status=Status.acknowledged,
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> CloudEvent:
@@ -107,7 +107,7 @@ def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> Clou
         basis=basis,
         remedy="Refund of the duplicate charge",
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def routed(cid: str, department: str) -> CloudEvent:
@@ -118,7 +118,7 @@ def routed(cid: str, department: str) -> CloudEvent:
         rule_set_version=1,
         reason="test",
     )
-    return CloudEvent.of(body, source="closeloop.routing", subject=cid)
+    return CloudEvent.of(body, source=source_of("routing"), subject=cid)
 
 
 async def eventually(

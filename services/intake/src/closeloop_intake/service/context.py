@@ -14,8 +14,9 @@ from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import SeverityRule
 from closeloop_intake.domain.taxonomy import Taxonomy
+from closeloop_shared.events.envelope import source_of
 
-SOURCE = "/closeloop/intake"  # ce_source of every event intake publishes
+SOURCE = source_of("intake")  # ce_source of every event intake publishes
 
 
 @dataclass(frozen=True)
