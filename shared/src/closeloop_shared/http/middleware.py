@@ -8,17 +8,21 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from closeloop_shared.http.errors import PROBLEM_CONTENT_TYPE, problem_body
 from closeloop_shared.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 
-async def _reply(send: Send, status: int, body: dict[str, str]) -> None:
+async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+    """413 as problem details, sent before the app (and its exception handlers) runs."""
+    message = f"request body exceeds {max_bytes} bytes"
+    body = problem_body(413, "too_large", message, instance=scope.get("path", "/"))
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": 413,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),
             ],
         }
@@ -37,12 +41,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        too_large = {
-            "error": "too_large",
-            "message": f"request body exceeds {self.max_bytes} bytes",
-        }
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reply(send, 413, too_large)
+            await _too_large(scope, send, self.max_bytes)
             return
         if declared and declared.isdigit():
             await self.app(scope, receive, send)  # within the limit: stream as declared
@@ -58,7 +58,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _reply(send, 413, too_large)
+                await _too_large(scope, send, self.max_bytes)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
