@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.http.openapi import install_openapi
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
 from closeloop_shared.settings import ServiceSettings
@@ -34,6 +35,7 @@ def create_app(
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())

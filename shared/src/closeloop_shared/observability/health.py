@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 Check = Callable[[], Awaitable[bool] | bool]
 
@@ -38,6 +39,14 @@ class Readiness:
         return results
 
 
+class ReadinessReport(BaseModel):
+    """``/readyz``'s body, 200 or 503 alike: a probe status, not an error (so no problem
+    details: probes and dashboards read ``status`` and ``checks``)."""
+
+    status: str
+    checks: dict[str, bool]
+
+
 def health_router() -> APIRouter:
     """Routes ``/healthz``, ``/readyz`` and ``/metrics`` (never authenticated)."""
     router = APIRouter(tags=["operations"])
@@ -46,7 +55,12 @@ def health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @router.get("/readyz", summary="Readiness: every dependency check passes")
+    @router.get(
+        "/readyz",
+        summary="Readiness: every dependency check passes",
+        response_model=ReadinessReport,
+        responses={503: {"model": ReadinessReport, "description": "a check fails"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         readiness: Readiness = request.app.state.readiness
         checks = await readiness.evaluate()
@@ -56,7 +70,12 @@ def health_router() -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

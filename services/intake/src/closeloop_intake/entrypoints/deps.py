@@ -16,6 +16,7 @@ from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.service.context import Actor, ServiceContext
 from closeloop_shared.auth import Principal, current_principal
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import mark_authenticates, mark_roles
 
 READ_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT, Role.AUDITOR, Role.ADMIN})
 CREATE_ROLES = frozenset({Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
@@ -40,6 +41,9 @@ async def _principal(request: Request) -> Principal:
     return current_principal(request)
 
 
+mark_authenticates(_principal)
+
+
 def _requiring(roles: frozenset[Role], what: str) -> object:
     async def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
         actor = actor_from(principal)
@@ -48,6 +52,7 @@ def _requiring(roles: frozenset[Role], what: str) -> object:
             raise ApiError(403, "forbidden", f"{what} needs one of the roles: {allowed}")
         return actor
 
+    mark_roles(dependency, (r.value for r in roles))
     return Depends(dependency)
 
 

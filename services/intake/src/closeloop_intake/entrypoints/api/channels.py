@@ -46,6 +46,7 @@ def _verify(secret: str | None, body: bytes, signature: str | None) -> None:
     "/webhook/{source}",
     status_code=status.HTTP_201_CREATED,
     summary="Receive a complaint from a third-party platform",
+    responses={401: {"description": "X-Closeloop-Signature missing or not matching the body"}},
 )
 async def receive_webhook(
     request: Request,

@@ -18,7 +18,12 @@ from closeloop_shared.events.common import Channel, Kind, Severity, Status
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a complaint")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a complaint",
+    responses={409: {"description": "the Idempotency-Key was first sent with another body"}},
+)
 async def create_complaint(
     body: ComplaintCreate,
     ctx: Context,
