@@ -28,6 +28,7 @@ import jwt
 import pytest
 from e2e_env import E2E, SERVICES, Role, auth, record_figures
 
+from closeloop_devstack.spec_diff import ResponseRecorder, spec_problems
 from closeloop_devstack.waiting import eventually
 from closeloop_shared.settings import ServiceSettings
 
@@ -279,10 +280,14 @@ async def resolved_survey(client: httpx.AsyncClient, e2e: E2E, admin: dict[str, 
 
 async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) -> None:
     table = rows()
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    # Every answer is recorded and diffed against the published documents at the end.
+    recorder = ResponseRecorder({service: e2e.url(service) for service in SERVICES})
+    hooks = {"response": [recorder.hook()]}
+    async with httpx.AsyncClient(timeout=30.0, event_hooks=hooks) as client:
         published = set()
+        specs = {}
         for service in SERVICES:
-            spec = (await client.get(e2e.url(service, "/openapi.json"))).json()
+            spec = specs[service] = (await client.get(e2e.url(service, "/openapi.json"))).json()
             for path, ops in spec["paths"].items():
                 for method in ops:
                     if path not in PUBLIC:
@@ -312,3 +317,6 @@ async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) 
                     )
     record_figures(access_matrix_cells=len(table) * len(COLUMNS))
     assert not wrong, f"{len(wrong)} cells differ:\n" + "\n".join(wrong)
+    off_spec = spec_problems(specs, recorder.seen)
+    record_figures(access_matrix_responses_diffed=len(recorder.seen))
+    assert not off_spec, "answers the OpenAPI documents do not describe:\n" + "\n".join(off_spec)
