@@ -62,8 +62,9 @@ def test_bearer_scheme_and_roles_per_operation() -> None:
     put = spec["paths"]["/things/{thing_id}"]["put"]
     assert put["security"] == [{"bearerAuth": []}]
     assert put["x-closeloop-roles"] == ["admin", "supervisor"]
-    assert put["description"].startswith("Roles: admin, supervisor.") and "Replaces it" in (
-        put["description"]
+    assert (
+        put["description"].startswith("Roles: admin, supervisor.")
+        and "Replaces it" in (put["description"])
     )
     mine = spec["paths"]["/mine"]["get"]
     assert mine["security"] == [{"bearerAuth": []}] and "any authenticated" in mine["description"]

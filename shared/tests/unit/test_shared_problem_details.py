@@ -57,7 +57,7 @@ def _problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert body["type"] == f"urn:closeloop:problem:{code}"
     assert body["status"] == status and body["error"] == code
     assert body["title"] and body["detail"] == body["message"]
-    assert body["instance"] == r.request.url.path
+    assert body["instance"] == r.request.url.raw_path.decode().split("?")[0]
     return body
 
 
@@ -112,3 +112,9 @@ def test_unhandled_error_is_a_500_problem_without_internals() -> None:
     r = _client().get("/boom")
     body = _problem(r, 500, "internal_error")
     assert "secret" not in r.text and "fields" not in body
+
+
+def test_instance_is_a_percent_encoded_uri_reference() -> None:
+    r = _client().put("/things/%C2%91%C3%84%0Ex y")
+    body = _problem(r, 409, "version_conflict")
+    assert body["instance"] == "/things/%C2%91%C3%84%0Ex%20y"

@@ -10,23 +10,24 @@ Every error of every service is ``application/problem+json``::
      "fields": [{"field": "customer.phone", "problem": "..."}]}
 
 ``type`` is one URI per stable error code and ``title`` is fixed per type; ``detail`` says
-what went wrong this time and ``instance`` is the request path (never the query string,
-which may carry personal data). ``error``, ``message`` and ``fields`` are the pre-RFC body
-kept as extension members, so clients written against it keep working; some errors add
-more (``allowed_actions``, ``current_version``...).
+what went wrong this time and ``instance`` is the request path, percent-encoded (never the
+query string, which may carry personal data). ``error``, ``message`` and ``fields`` are
+the pre-RFC body kept as extension members, so clients written against it keep working;
+some errors add more (``allowed_actions``, ``current_version``...).
 
 Why an own module and not the ``fastapi-problem`` package: the body must keep the existing
 codes and extension members, which means mapping our ``ApiError`` and intake's domain
 exceptions onto that package's exception hierarchy anyway; the ``BodyLimit`` middleware
 answers 413 before any exception handler runs, so the body builder is needed outside the
 handlers too; and the package is pre-1.0 with its API and field names changing between
-minor releases. What it would save is the sixty lines below.
+minor releases. What it would save is the few dozen lines below.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,6 +78,12 @@ def validation_fields(errors: list[Any]) -> list[dict[str, str]]:
     return out
 
 
+def instance_of(path: str) -> str:
+    """The request path as a URI reference: the router hands it over percent-decoded, and a
+    raw non-ASCII or control character is not valid in ``instance``."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
 def problem_body(
     status: int,
     code: str,
@@ -95,7 +102,7 @@ def problem_body(
         title=code.replace("_", " ").capitalize(),
         status=status,
         detail=message,
-        instance=instance,
+        instance=instance_of(instance),
     )
     return body
 
