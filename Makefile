@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 TEST_DIRS := shared/tests devstack/tests cli/tests $(wildcard services/*/tests) \
 	$(sort $(dir $(wildcard tests/*/*.py)))
 
-.PHONY: help setup tools run test test-unit lint format schemas bench clean
+.PHONY: help setup database tools run test test-unit lint format schemas bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,13 +21,17 @@ setup: ## install uv, the locked Python environment, and check Java / Maven
 	@test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
+database: setup ## compile the local database server (secantusd-rs) once per machine, cached
+	@command -v cmake >/dev/null || { echo "CMake is required to compile secantusd-rs: apt-get install -y cmake"; exit 1; }
+	@$(RUN) python -m closeloop_devstack database-build >/dev/null
+
 tools: setup ## install promtool and kustomize used by the static validation tests
 	@bash tools/ops/install_tools.sh
 
-run: setup ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
+run: setup database ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
 	@$(RUN) python -m closeloop_devstack run
 
-test: setup tools ## run unit, integration, ops and end-to-end tests
+test: setup tools database ## run unit, integration, ops and end-to-end tests
 	@$(RUN) pytest $(PYTEST_ARGS)
 
 test-unit: setup ## unit tests only (no servers)
@@ -48,7 +52,7 @@ format: setup ## apply ruff's fixes and formatting
 schemas: setup ## regenerate the committed JSON Schemas and the AsyncAPI document
 	@$(RUN) python -m closeloop_shared.contracts write
 
-bench: setup ## benchmarks at full scale (writes bench/results/<date>.json)
+bench: setup database ## benchmarks at full scale (writes bench/results/<date>.json)
 	@$(RUN) python -m bench $(BENCH_ARGS)
 
 clean: ## remove the local run's data (keeps the download cache)

@@ -9,7 +9,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-PACKAGES = ("aiokafka", "faust-streaming", "pymongo", "secantusdb", "fastapi", "rocksdict")
+PACKAGES = ("aiokafka", "faust-streaming", "pymongo", "fastapi", "rocksdict")
 
 
 def _mem_total_gib() -> float:
@@ -31,6 +31,7 @@ def _java() -> str:
 
 def describe() -> dict[str, Any]:
     from closeloop_devstack.kafka_dist import KAFKA_VERSION
+    from closeloop_devstack.secantusd import server_version
 
     versions = {}
     for name in PACKAGES:
@@ -45,6 +46,7 @@ def describe() -> dict[str, Any]:
         "platform": platform.platform(),
         "java": _java(),
         "kafka": KAFKA_VERSION,
+        "database": server_version(),
         "packages": versions,
     }
 

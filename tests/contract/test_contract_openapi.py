@@ -103,6 +103,15 @@ def test_each_lifecycle_action_is_its_own_operation_with_a_typed_body() -> None:
     assert bodies["acknowledge"] == "ActionBody"
 
 
+def test_dependency_and_route_errors_are_documented() -> None:
+    intake, sla = served("intake")["paths"], served("sla")["paths"]
+    create = intake["/v1/complaints"]["post"]["responses"]
+    assert {"409", "413", "429"} <= set(create)  # idempotency, body limit, load shedding
+    webhook = intake["/v1/channels/webhook/{source}"]["post"]["responses"]
+    assert {"401", "404", "413", "429"} <= set(webhook)
+    assert "503" in sla["/v1/sla/policies"]["put"]["responses"]  # policies not loaded yet
+
+
 def test_the_complaint_body_has_an_example() -> None:
     create = served("intake")["components"]["schemas"]["ComplaintCreate"]
     example = create["examples"][0]

@@ -12,6 +12,7 @@ from types import FrameType
 from closeloop_devstack.kafka_dist import KAFKA_VERSION, ensure_kafka_libs, write_lock
 from closeloop_devstack.log_echo import LogEcho
 from closeloop_devstack.process import DevstackError
+from closeloop_devstack.secantusd import SECANTUSD_VERSION, ensure_binary
 from closeloop_devstack.service import SERVICES
 from closeloop_devstack.smtp_sink import serve
 from closeloop_devstack.stack import INFRA, Stack, StackConfig
@@ -115,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     sink.add_argument("--http-port", type=int, default=1080)
     fetch = sub.add_parser("kafka-fetch", help="download and verify the Kafka jars")
     fetch.add_argument("--version", default=KAFKA_VERSION)
+    build = sub.add_parser(
+        "database-build", help="compile the pinned local database server once (cached)"
+    )
+    build.add_argument("--version", default=SECANTUSD_VERSION)
     lock = sub.add_parser("kafka-lock", help="re-resolve the Kafka jars and rewrite the lock")
     lock.add_argument("--version", default=KAFKA_VERSION)
     return parser
@@ -133,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(chosen, no_services=args.no_services)
         if args.command == "smtp-sink":
             return serve(args.dir, args.host, args.port, args.http_port)
+        if args.command == "database-build":
+            print(ensure_binary(args.version))
+            return 0
         if args.command == "kafka-fetch":
             print(ensure_kafka_libs(args.version))
             return 0

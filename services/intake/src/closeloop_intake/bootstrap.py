@@ -15,13 +15,33 @@ from closeloop_intake.entrypoints.api.errors import install_intake_error_handler
 from closeloop_intake.entrypoints.consumers import CONSUMED_TOPICS, event_handler
 from closeloop_intake.entrypoints.mail import mail_receiver
 from closeloop_intake.gauges import gauge_refresher
+from closeloop_intake.service.admission import Admission
 from closeloop_intake.service.context import Policy, ServiceContext
 from closeloop_shared.http.app import create_app
+from closeloop_shared.kafka.backlog import GroupBacklog
 from closeloop_shared.runtime import ServiceRuntime
+from closeloop_shared.topics import COMPLAINT_LIFECYCLE
 
 
 def _nothing() -> None:
     return None
+
+
+def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission | None:
+    """Load shedding on the downstream groups' backlog, read in the background."""
+    if settings.backpressure_max_behind == 0:
+        return None
+    backlog = GroupBacklog(
+        settings.kafka_bootstrap,
+        COMPLAINT_LIFECYCLE.name,
+        settings.backpressure_groups,
+        interval_s=settings.backpressure_interval_s,
+        client_id=f"{settings.kafka_client_id_prefix}-intake-backlog",
+    )
+    runtime.on_start.append(backlog.start)
+    runtime.on_stop.append(backlog.stop)
+    runtime.background.append(backlog.run_forever)
+    return Admission(backlog, settings.backpressure_max_behind, settings.backpressure_retry_after_s)
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
@@ -69,4 +89,5 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     app.state.ctx = ctx
     app.state.relay = relay
     app.state.smtp = smtp
+    app.state.admission = _admission(settings, runtime)
     return app, runtime

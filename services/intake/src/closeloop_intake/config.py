@@ -43,6 +43,17 @@ class IntakeSettings(ServiceSettings):
     relay_lease_s: float = knob("relay_lease_s", 15.0, gt=0)
     metrics_interval_s: float = knob("metrics_interval_s", 15.0, gt=0)
 
+    # Load shedding: 429 + Retry-After while the slowest of these consumer groups is more than
+    # this many records behind on complaints.lifecycle.v1 (0 turns it off). 2,000 records is
+    # about 5 s of work at 200 complaints/s: past it, accepted complaints would miss their
+    # 1 s assigned-and-armed bound anyway.
+    backpressure_max_behind: int = knob("backpressure_max_behind", 2000, ge=0)
+    backpressure_groups: list[str] = knob(
+        "backpressure_groups", ["routing-decisions", "closeloop-sla"]
+    )
+    backpressure_interval_s: float = knob("backpressure_interval_s", 0.5, gt=0)
+    backpressure_retry_after_s: int = knob("backpressure_retry_after_s", 2, ge=1)
+
     duplicate_window_hours: float = knob("duplicate_window_hours", 168.0, gt=0)
     duplicate_threshold: float = knob("duplicate_threshold", 0.5, gt=0, le=1)
     text_max_chars: int = knob("text_max_chars", 10_000, ge=1)

@@ -23,4 +23,21 @@ COMPLAINT_ACTIONS = Counter(
     ["action", "result"],
 )
 
-__all__ = ["COMPLAINTS_OPEN", "COMPLAINTS_RECEIVED", "COMPLAINT_ACTIONS", "OUTBOX_PENDING"]
+PIPELINE_BEHIND = Gauge(
+    "closeloop_intake_pipeline_behind_records",
+    "Records the slowest downstream consumer group is behind on complaints.lifecycle.v1 "
+    "(the load-shedding signal; -1 when unknown)",
+)
+COMPLAINTS_SHED = Counter(
+    "closeloop_intake_shed_total",
+    "New complaints refused with 429 because the pipeline behind intake was over its bound",
+)
+
+__all__ = [
+    "COMPLAINTS_OPEN",
+    "COMPLAINTS_RECEIVED",
+    "COMPLAINTS_SHED",
+    "COMPLAINT_ACTIONS",
+    "OUTBOX_PENDING",
+    "PIPELINE_BEHIND",
+]

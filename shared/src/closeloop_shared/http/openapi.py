@@ -154,13 +154,15 @@ def _as_problem(response: dict[str, Any]) -> None:
     response["content"] = {**kept, **_problem_content()}
 
 
-def _document(operation: dict[str, Any], route: RouteContext) -> None:
+def _document(operation: dict[str, Any], route: RouteContext, method: str) -> None:
     authenticated, roles = _checks(route.dependant)
     declared = operation.get("x-closeloop-roles")
     responses: dict[str, Any] = operation.setdefault("responses", {})
     wanted = {500}
     if route.body_field is not None:
         wanted |= {400, 413, 422}
+    if method in ("POST", "PUT", "PATCH"):  # the body limit applies to bodies read by hand too
+        wanted |= {413}
     if _has_params(route.dependant, "header"):
         wanted |= {400}
     if _has_params(route.dependant, "path", "query", "header", "cookie"):
@@ -203,7 +205,7 @@ def complete_openapi(spec: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[
         for method in route.methods or ():
             operation = spec["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
-                _document(operation, route)
+                _document(operation, route, method.upper())
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return spec

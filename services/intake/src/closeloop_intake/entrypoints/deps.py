@@ -13,10 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.lifecycle import Role
+from closeloop_intake.metrics import COMPLAINTS_SHED, PIPELINE_BEHIND
+from closeloop_intake.service.admission import Admission, Overloaded
 from closeloop_intake.service.context import Actor, ServiceContext
 from closeloop_shared.auth import Principal, current_principal
 from closeloop_shared.http.errors import ApiError
-from closeloop_shared.http.openapi import mark_authenticates, mark_roles
+from closeloop_shared.http.openapi import mark_authenticates, mark_errors, mark_roles
 
 READ_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT, Role.AUDITOR, Role.ADMIN})
 CREATE_ROLES = frozenset({Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
@@ -88,6 +90,28 @@ async def _idempotency_key(idempotency_key: Annotated[str | None, Header()] = No
     return idempotency_key.strip() if idempotency_key else None
 
 
+async def _admit(request: Request) -> None:
+    """Refuse new work with 429 while the pipeline behind intake is over its bound."""
+    admission: Admission | None = request.app.state.admission
+    if admission is None:
+        return
+    behind = admission.backlog.behind
+    PIPELINE_BEHIND.set(-1 if behind is None else behind)
+    try:
+        admission.check()
+    except Overloaded as exc:
+        COMPLAINTS_SHED.inc()
+        raise ApiError(
+            429,
+            "overloaded",
+            f"the pipeline is {exc.behind} events behind (bound {exc.bound}); nothing was "
+            f"registered: retry after {exc.retry_after_s} s with the same Idempotency-Key",
+            headers={"Retry-After": str(exc.retry_after_s)},
+        ) from None
+
+
+mark_errors(_admit, {429: "the pipeline behind intake is over its bound; see Retry-After"})
+ADMITTED = Depends(_admit)
 Context = Annotated[ServiceContext, Depends(_context)]
 Settings = Annotated[IntakeSettings, Depends(_settings)]
 Reader = Annotated[Actor, _requiring(READ_ROLES, "reading complaints")]
@@ -96,4 +120,13 @@ AnyActor = Annotated[Actor, Depends(_any_actor)]
 IfMatch = Annotated[int | None, Depends(_if_match)]
 IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
 
-__all__ = ["AnyActor", "Context", "Creator", "IdempotencyKey", "IfMatch", "Reader", "Settings"]
+__all__ = [
+    "ADMITTED",
+    "AnyActor",
+    "Context",
+    "Creator",
+    "IdempotencyKey",
+    "IfMatch",
+    "Reader",
+    "Settings",
+]

@@ -17,7 +17,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request, Response, status
 from pydantic import ValidationError
 
-from closeloop_intake.entrypoints.deps import Context, IdempotencyKey, Settings
+from closeloop_intake.entrypoints.deps import ADMITTED, Context, IdempotencyKey, Settings
 from closeloop_intake.entrypoints.schemas import WebhookComplaint
 from closeloop_intake.service.registration import register_complaint
 from closeloop_shared.http.errors import ApiError, validation_fields
@@ -47,6 +47,7 @@ def _verify(secret: str | None, body: bytes, signature: str | None) -> None:
     status_code=status.HTTP_201_CREATED,
     summary="Receive a complaint from a third-party platform",
     responses={401: {"description": "X-Closeloop-Signature missing or not matching the body"}},
+    dependencies=[ADMITTED],
 )
 async def receive_webhook(
     request: Request,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from closeloop_intake.adapters.complaint_queries import ComplaintFilter, search_complaints
-from closeloop_intake.entrypoints.deps import Context, Creator, IdempotencyKey, Reader
+from closeloop_intake.entrypoints.deps import ADMITTED, Context, Creator, IdempotencyKey, Reader
 from closeloop_intake.entrypoints.read_models import ComplaintPage, ComplaintRead, Timeline
 from closeloop_intake.entrypoints.schemas import ComplaintCreate
 from closeloop_intake.entrypoints.views import complaint_view, timeline_view
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
     status_code=status.HTTP_201_CREATED,
     summary="Register a complaint",
     responses={409: {"description": "the Idempotency-Key was first sent with another body"}},
+    dependencies=[ADMITTED],
 )
 async def create_complaint(
     body: ComplaintCreate,
