@@ -28,6 +28,11 @@ DETECTION_LAG = Histogram(
     "Time from a deadline (or warning instant) to the alert being emitted",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300),
 )
+COVERAGE_EXCEEDED = Counter(
+    "closeloop_sla_calendar_coverage_exceeded_total",
+    "New deadlines past the last date whose holidays their calendar has loaded",
+    ["calendar"],  # the calendar's name (administrators define few), not its version
+)
 MET = Counter("closeloop_sla_met_total", "Clocks stopped, on time or late", ["clock", "outcome"])
 COMPLIANCE = Gauge(
     "closeloop_sla_compliance_ratio",

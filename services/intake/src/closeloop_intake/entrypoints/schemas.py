@@ -148,6 +148,12 @@ class ExtendBody(ActionBody):
     reason: str = Field(min_length=1, max_length=SHORT_CAP)
     customer_consented: bool
     new_deadline: AwareDatetime | None = None
-    duration: str | None = Field(default=None, max_length=40, examples=["P2D"])
+    duration: str | None = Field(
+        default=None,
+        max_length=40,
+        examples=["P2D", "PT24H"],
+        description="ISO-8601 (P3D, PT24H, PT1.5H; no years, months or weeks), passed to the "
+        "SLA unchanged: P1D is one working day, PT24H 24 working hours",
+    )
     legal_basis: str | None = Field(default=None, max_length=SHORT_CAP)
     clock: str = Field(default="resolution", pattern=r"^[a-z][a-z0-9_]{0,63}$")

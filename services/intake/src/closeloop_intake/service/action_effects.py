@@ -13,7 +13,6 @@ from typing import Any
 
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.domain.complaint import ContactEntry, Extension, Resolution
-from closeloop_intake.domain.durations import format_duration
 from closeloop_intake.domain.errors import FieldError
 from closeloop_intake.domain.lifecycle import Action, State
 from closeloop_intake.domain.privacy import redact_text
@@ -145,7 +144,7 @@ def _extended(
     deadline = (doc.get("sla") or {}).get(details.clock, {}).get("deadline")
     if isinstance(deadline, datetime):
         ext.check_later_than(deadline)
-    extend_by = format_duration(ext.duration) if ext.duration else None
+    extend_by = ext.duration  # verbatim: PT24H must not become P1D (24 working hours ≠ 1 day)
     record = {
         "clock": details.clock,
         "extend_by": extend_by,
