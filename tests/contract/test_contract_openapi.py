@@ -116,3 +116,10 @@ def test_the_complaint_body_has_an_example() -> None:
     create = served("intake")["components"]["schemas"]["ComplaintCreate"]
     example = create["examples"][0]
     assert set(create["required"]) <= set(example)
+
+
+@pytest.mark.parametrize("service", APPS)
+def test_the_database_guard_503_is_documented_on_every_api_operation(service: str) -> None:
+    for path, method, op in operations(served(service)):
+        expected = path not in {"/healthz", "/readyz", "/metrics"}
+        assert ("503" in op["responses"]) is expected or path == "/readyz", (path, method)

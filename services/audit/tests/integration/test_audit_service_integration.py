@@ -64,7 +64,7 @@ async def audit(
     kafka_bootstrap: str, mongo_uri: str, unique_name: Callable[[str], str]
 ) -> AsyncIterator[Audit]:
     settings = AuditSettings(
-        env="test",
+        env="development",
         kafka_bootstrap=kafka_bootstrap,
         mongo_uri=mongo_uri,
         mongo_db_prefix=f"{unique_name('db')}_",

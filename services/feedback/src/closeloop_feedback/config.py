@@ -73,6 +73,6 @@ class FeedbackSettings(InsightsSettings):
 
     def check_production(self) -> list[str]:
         problems = super().check_production()
-        if self.env == "production" and self.survey_secret == DEV_SURVEY_SECRET:
+        if not self.development and self.survey_secret == DEV_SURVEY_SECRET:
             problems.append("CLOSELOOP_SURVEY_SECRET must be set to a secret")
         return problems

@@ -88,8 +88,15 @@ class IntakeSettings(ServiceSettings):
         )
 
     def webhook_secret(self, source: str) -> str | None:
-        """The shared secret of a webhook source; outside production unknown sources use
-        the development secret."""
+        """The shared secret of a webhook source; in development unknown sources use the
+        development secret."""
         if source in self.webhook_secrets:
             return self.webhook_secrets[source]
-        return None if self.env == "production" else self.webhook_dev_secret
+        return self.webhook_dev_secret if self.development else None
+
+    def check_production(self) -> list[str]:
+        """The shared problems, and a webhook source configured with the dev secret."""
+        problems = super().check_production()
+        if not self.development and DEV_WEBHOOK_SECRET in self.webhook_secrets.values():
+            problems.append("CLOSELOOP_INTAKE_WEBHOOK_SECRETS must not use the dev secret")
+        return problems

@@ -10,12 +10,14 @@ from contextlib import AbstractAsyncContextManager
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
+from closeloop_shared.http.database_guard import install_database_guard
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.http.openapi import install_openapi
+from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
 from closeloop_shared.observability.health import Readiness, health_router
 from closeloop_shared.observability.logging import configure_logging
-from closeloop_shared.settings import ServiceSettings
+from closeloop_shared.settings import ServiceSettings, refusal
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ def create_app(
     app.state.readiness = readiness or Readiness()
     install_error_handlers(app)
     install_openapi(app)
+    install_database_guard(app, retry_after_s=settings.database_retry_after_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics)
     app.include_router(health_router())
@@ -50,7 +53,7 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
     configure_logging(settings.service_name, settings.log_level)
     problems = settings.check_production()
     if problems:
-        raise SystemExit("refusing to start in production: " + "; ".join(problems))
+        raise SystemExit(refusal(settings, problems))
     config = uvicorn.Config(
         app,
         host=settings.http_host,
@@ -59,7 +62,12 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=20,
         access_log=False,
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    server = uvicorn.Server(config)
+    on_exit_request(lambda: setattr(server, "should_exit", True))
+    asyncio.run(server.serve())
+    reason = exit_reason()
+    if reason is not None:  # a consumer could not go on: let the supervisor restart us
+        raise SystemExit(f"stopped for a restart: {reason}")
 
 
 async def _noop(_: FastAPI) -> AsyncIterator[None]:

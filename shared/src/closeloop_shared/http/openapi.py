@@ -12,6 +12,9 @@ mechanisms it cannot see. This module adds, once for every service:
   header), 401/403 (token, role), 404 (a path naming something that does not exist),
   413 (body limit), 422 (validation) and 500, plus what its dependencies declare.
 
+Middleware that can refuse any request declares it with ``declare_app_errors`` (the
+database guard's 503).
+
 Dependencies say what they check by attributes (``mark_authenticates``, ``mark_roles``,
 ``mark_errors``), so the walk needs no knowledge of each service's dependency names.
 """
@@ -105,6 +108,17 @@ def mark_errors(dependency: Callable[..., Any], errors: dict[int, str]) -> None:
     setattr(dependency, ERRORS, dict(errors))
 
 
+AppErrors = list[tuple[dict[int, str], frozenset[str]]]
+
+
+def declare_app_errors(
+    app: FastAPI, errors: dict[int, str], *, except_paths: frozenset[str]
+) -> None:
+    """Declare errors a middleware may answer any operation with (but ``except_paths``)."""
+    declared: AppErrors = getattr(app.state, "closeloop_app_errors", [])
+    app.state.closeloop_app_errors = [*declared, (dict(errors), except_paths)]
+
+
 def _declared_errors(dependant: Dependant) -> dict[int, str]:
     found: dict[int, str] = {}
     stack = [dependant]
@@ -154,7 +168,9 @@ def _as_problem(response: dict[str, Any]) -> None:
     response["content"] = {**kept, **_problem_content()}
 
 
-def _document(operation: dict[str, Any], route: RouteContext, method: str) -> None:
+def _document(
+    operation: dict[str, Any], route: RouteContext, method: str, app_errors: AppErrors
+) -> None:
     authenticated, roles = _checks(route.dependant)
     declared = operation.get("x-closeloop-roles")
     responses: dict[str, Any] = operation.setdefault("responses", {})
@@ -185,12 +201,20 @@ def _document(operation: dict[str, Any], route: RouteContext, method: str) -> No
         responses.setdefault(str(code), {"description": GENERIC_ERRORS[code]})
     for code, when in _declared_errors(route.dependant).items():
         responses.setdefault(str(code), {"description": when})
+    for errors, except_paths in app_errors:
+        if route.path_format not in except_paths:
+            for code, when in errors.items():
+                responses.setdefault(str(code), {"description": when})
     for status, response in responses.items():
         if str(status)[:1] in ("4", "5"):
             _as_problem(response)
 
 
-def complete_openapi(spec: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, Any]:
+def complete_openapi(
+    spec: dict[str, Any],
+    routes: Sequence[BaseRoute],
+    app_errors: AppErrors | None = None,
+) -> dict[str, Any]:
     """Add the problem schema, the bearer scheme, roles and shared errors to ``spec``."""
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -205,7 +229,7 @@ def complete_openapi(spec: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[
         for method in route.methods or ():
             operation = spec["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
-                _document(operation, route, method.upper())
+                _document(operation, route, method.upper(), app_errors or [])
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return spec
@@ -218,7 +242,7 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         spec = generate()  # FastAPI caches it, and rebuilds it when routes are added
         if "Problem" not in spec.get("components", {}).get("schemas", {}):
-            complete_openapi(spec, app.routes)
+            complete_openapi(spec, app.routes, getattr(app.state, "closeloop_app_errors", []))
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
