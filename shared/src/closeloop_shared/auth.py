@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 
 from closeloop_shared.http.errors import ApiError
 from closeloop_shared.http.openapi import mark_authenticates, mark_roles
+from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.settings import ServiceSettings
 
 
@@ -159,13 +160,17 @@ def unauthenticated(message: str) -> ApiError:
 
 
 def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
+    """FastAPI dependency: the verified caller, or 401; 429 past the caller's rate limit."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise unauthenticated("missing bearer token (Authorization: Bearer <jwt>)")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(token.strip())
+    principal = verifier.verify(token.strip())
+    limits: SubjectRateLimits | None = getattr(request.app.state, "rate_limits", None)
+    if limits is not None:  # every app made by create_app has them
+        limits.enforce(principal.sub, machine=principal.has(Role.channel))
+    return principal
 
 
 mark_authenticates(current_principal)

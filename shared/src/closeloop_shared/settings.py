@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     env: Literal["development", "test", "production"] = "production"
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, comma-
+    # separated, "*" for any): the ingress or reverse proxy in front, never the internet.
+    forwarded_allow_ips: str = "127.0.0.1"
     port: int = 8000
 
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -78,6 +81,15 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: str = DEV_PSEUDONYM_KEY
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # No API body nests deeper than a handful of levels; the parser recurses per level.
+    max_json_depth: int = Field(default=64, ge=2, le=500)
+
+    # Per subject (JWT sub) and service; "" turns a limit off. People never reach these in
+    # real use (a page load is a handful of calls); integrations (role channel) post for
+    # many customers at once.
+    rate_limit: str = "100/second;3000/minute"
+    rate_limit_channel: str = "2000/second"
+    rate_limit_storage_uri: str = "memory://"
 
     @property
     def database_name(self) -> str:

@@ -75,7 +75,7 @@ def test_bearer_scheme_and_roles_per_operation() -> None:
 def test_every_error_is_documented_as_a_problem() -> None:
     spec = _spec()
     put = spec["paths"]["/things/{thing_id}"]["put"]["responses"]
-    assert set(put) == {"200", "400", "401", "403", "404", "413", "422", "500", "503"}
+    assert set(put) == {"200", "400", "401", "403", "404", "413", "422", "429", "500", "503"}
     for status, response in put.items():
         if status != "200":
             assert response["content"] == PROBLEM, status

@@ -39,7 +39,6 @@ class FeedbackSettings(InsightsSettings):
     survey_delay_s: float = Field(default=0, ge=0)
     survey_reminder_after_s: float = Field(default=2 * DAY_S, gt=0)
     survey_expire_after_s: float = Field(default=5 * DAY_S, gt=0)
-    survey_rate_per_ip: int = Field(default=20, ge=1, description="burst per client address")
     survey_rate_per_token: int = Field(default=5, ge=1, description="burst per survey link")
     survey_rate_per_minute: float = Field(default=10, gt=0)
 

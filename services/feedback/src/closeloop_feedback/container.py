@@ -44,7 +44,6 @@ class Feedback:
     handlers: EventHandlers
     relay: EventRelay
     pages: SurveyPages
-    ip_limiter: RateLimiter
     token_limiter: RateLimiter
 
 
@@ -121,6 +120,5 @@ def build_feedback(settings: FeedbackSettings, runtime: ServiceRuntime) -> Feedb
             db, runtime.producer, [notification_store.COLLECTION, survey_store.COLLECTION]
         ),
         pages=SurveyPages(settings.tz),
-        ip_limiter=RateLimiter(settings.survey_rate_per_ip, settings.survey_rate_per_minute),
         token_limiter=RateLimiter(settings.survey_rate_per_token, settings.survey_rate_per_minute),
     )

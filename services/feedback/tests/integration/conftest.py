@@ -25,7 +25,6 @@ async def feedback(
         mongo_uri,
         f"mod{id(smtp_sink_process) % 10_000}",
         smtp_port=smtp_sink_process.port,
-        survey_rate_per_ip=10_000,
     )
     async with start_feedback(settings) as running:
         yield running

@@ -8,6 +8,8 @@ from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.lease import Lease
 from closeloop_intake.adapters.outbox_relay import OutboxRelay
 from closeloop_intake.adapters.repository import COLLECTION, INDEXES, ComplaintRepository
+from closeloop_intake.adapters.seen_signatures import INDEXES as SIGNATURE_INDEXES
+from closeloop_intake.adapters.seen_signatures import SeenSignatures
 from closeloop_intake.adapters.smtp_channel import SmtpChannel
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.entrypoints.api import ROUTERS
@@ -47,7 +49,7 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build the app and its runtime; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings, indexes=INDEXES)
+    runtime = ServiceRuntime(settings, indexes=[*INDEXES, *SIGNATURE_INDEXES])
     lease = Lease(runtime.db["leases"], "outbox-relay", settings.relay_lease_s)
     relay = OutboxRelay(
         runtime.db[COLLECTION],
@@ -87,6 +89,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     install_intake_error_handlers(app)
     app.state.runtime = runtime
     app.state.ctx = ctx
+    app.state.seen_signatures = SeenSignatures(
+        runtime.db["webhook_signatures"], settings.webhook_window_s
+    )
     app.state.relay = relay
     app.state.smtp = smtp
     app.state.admission = _admission(settings, runtime)

@@ -36,6 +36,8 @@ class IntakeSettings(ServiceSettings):
     inbound_smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
     webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
+    # How far a webhook's signed timestamp may be from now (either way) to be accepted.
+    webhook_window_s: float = knob("webhook_window_s", 300.0, gt=0, le=3600)
 
     relay_enabled: bool = knob("relay_enabled", True)
     relay_batch_size: int = knob("relay_batch_size", 200, ge=1)

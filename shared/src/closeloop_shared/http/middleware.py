@@ -12,15 +12,15 @@ from closeloop_shared.http.errors import PROBLEM_CONTENT_TYPE, problem_body
 from closeloop_shared.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 
-async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
-    """413 as problem details, sent before the app (and its exception handlers) runs."""
-    message = f"request body exceeds {max_bytes} bytes"
-    body = problem_body(413, "too_large", message, instance=scope.get("path", "/"))
+async def reply_problem(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+    """An error as problem details, sent by middleware before the app (and its exception
+    handlers) runs."""
+    body = problem_body(status, code, message, instance=scope.get("path", "/"))
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),
@@ -28,6 +28,25 @@ async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+    await reply_problem(scope, send, 413, "too_large", f"request body exceeds {max_bytes} bytes")
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the already-read ``body`` once, then defers to ``receive``
+    (for the disconnect message)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class BodyLimit:
@@ -63,16 +82,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body, replayed = b"".join(chunks), False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
 
 class RequestMetrics:

@@ -9,8 +9,9 @@ mechanisms it cannot see. This module adds, once for every service:
   dependencies verify a token; public operations declare ``security: []``;
 - each authenticated operation's roles, in its description and in ``x-closeloop-roles``;
 - the errors the shared machinery can produce for an operation: 400 (malformed JSON or
-  header), 401/403 (token, role), 404 (a path naming something that does not exist),
-  413 (body limit), 422 (validation) and 500, plus what its dependencies declare.
+  header, JSON nested too deep), 401/403 (token, role), 404 (a path naming something that
+  does not exist), 413 (body limit), 422 (validation), 429 (the caller's rate limit) and
+  500, plus what its dependencies and middleware declare.
 
 Middleware that can refuse any request declares it with ``declare_app_errors`` (the
 database guard's 503).
@@ -87,6 +88,7 @@ GENERIC_ERRORS = {
     403: "the caller's roles do not allow this operation",
     404: "what the path names does not exist (or is outside the caller's departments)",
     413: "request body larger than the configured limit",
+    429: "the caller's rate limit is exceeded; see Retry-After",
     422: "a parameter or body field is invalid (each named in `fields`)",
     500: "unexpected error; the request was not applied",
 }
@@ -186,8 +188,8 @@ def _document(
     if _has_params(route.dependant, "path"):
         wanted |= {404}
     description = operation.get("description", "")
-    if authenticated:
-        wanted |= {401, 403}
+    if authenticated:  # the token check also applies the caller's rate limit
+        wanted |= {401, 403, 429}
         operation["security"] = [{SCHEME: []}]
         if declared is None:
             shown = ", ".join(roles) if roles else "any authenticated caller"

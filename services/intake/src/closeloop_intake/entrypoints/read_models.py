@@ -88,7 +88,10 @@ class TimelineEntry(BaseModel):
 
 
 class Timeline(BaseModel):
-    """Everything that happened to a complaint, oldest first."""
+    """Everything that happened to a complaint, oldest first, one page at a time."""
 
     complaint_id: str
     entries: list[TimelineEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?cursor= for the next page; absent on the last page"
+    )

@@ -13,12 +13,13 @@ from pymongo.errors import DuplicateKeyError
 
 from closeloop_intake.domain.duplicates import ComplaintSnapshot, find_possible_duplicates
 from closeloop_intake.domain.errors import InvalidInput
-from closeloop_intake.domain.privacy import normalize_phone, redact_text
+from closeloop_intake.domain.privacy import normalize_phone
 from closeloop_intake.domain.registration import Registration, RegistrationForm
 from closeloop_intake.domain.registration import validate_registration as validate
 from closeloop_intake.metrics import COMPLAINTS_RECEIVED
 from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import ServiceContext
+from closeloop_intake.service.redaction import redact_text
 from closeloop_shared.events.intake import ComplaintReceived
 from closeloop_shared.mongo import Document
 
@@ -168,6 +169,7 @@ def _received_event(doc: Document, reg: Registration) -> ComplaintReceived:
         names=[customer.name],
         phones=[customer.phone],
         emails=[customer.email],
+        addresses=[customer.address],
     )
     return ComplaintReceived(
         complaint_id=doc["_id"],

@@ -20,6 +20,7 @@ from closeloop_shared.events.routing import (
     ComplaintRouted,
     ComplaintTransferred,
 )
+from closeloop_shared.pii import redact_personal_data
 
 
 def _event(body: EventData, complaint_id: str) -> CloudEvent:
@@ -73,7 +74,7 @@ def transferred(
             at=_now(),
             from_department=before.department,
             to_department=to_department,
-            reason=reason,
+            reason=redact_personal_data(reason),  # free text typed by staff
             by=by,
             first_contact_owner=before.first_contact_owner,
         ),
