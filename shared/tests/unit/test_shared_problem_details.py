@@ -118,3 +118,9 @@ def test_instance_is_a_percent_encoded_uri_reference() -> None:
     r = _client().put("/things/%C2%91%C3%84%0Ex y")
     body = _problem(r, 409, "version_conflict")
     assert body["instance"] == "/things/%C2%91%C3%84%0Ex%20y"
+
+
+def test_too_deep_json_is_a_400_problem_from_the_middleware() -> None:
+    deep = b"[" * 100 + b"]" * 100
+    r = _client().post("/things", content=deep, headers={"content-type": "application/json"})
+    assert "deeper" in _problem(r, 400, "too_deep")["detail"]
