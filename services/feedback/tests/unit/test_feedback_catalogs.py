@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from closeloop_feedback.domain.localisation import CATALOG_LANGUAGE, CATALOGS
+from closeloop_feedback.adapters.localisation import CATALOG_LANGUAGE, CATALOGS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "closeloop_feedback"
 # Literal ids passed to t(...), text(..., "...") or words(..., "...") in code and templates

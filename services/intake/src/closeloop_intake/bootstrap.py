@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from closeloop_intake.adapters.customer_vault import CustomerVault
@@ -19,6 +21,7 @@ from closeloop_intake.entrypoints.mail import mail_receiver
 from closeloop_intake.gauges import gauge_refresher
 from closeloop_intake.service.admission import Admission
 from closeloop_intake.service.context import Policy, ServiceContext
+from closeloop_shared import segmentation
 from closeloop_shared.http.app import create_app
 from closeloop_shared.kafka.backlog import GroupBacklog
 from closeloop_shared.runtime import ServiceRuntime
@@ -68,6 +71,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         runtime.background.append(relay.run)
         runtime.on_stop.append(lease.release)
     runtime.background.append(gauge_refresher(repo.collection, settings.metrics_interval_s))
+
+    async def load_segmenter() -> None:  # jieba's tables, off the event loop, before traffic
+        await asyncio.to_thread(segmentation.load)
+
+    runtime.on_start.append(load_segmenter)
     smtp = None
     if settings.inbound_smtp_enabled:
         smtp = SmtpChannel(

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from closeloop_intake.domain.categorise import DEFAULT_CATEGORY_RULES, CategoryRule
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import DEFAULT_SEVERITY_RULES, Severity, SeverityRule
 from closeloop_intake.domain.taxonomy import Category, Taxonomy
@@ -65,6 +66,9 @@ class IntakeSettings(ServiceSettings):
     # Severity rules as JSON: [{"severity": "urgent", "keywords": ["..."], "categories": [],
     # "kinds": [], "reason": "..."}]; empty means the built-in defaults.
     severity_rules: list[dict[str, Any]] = knob("severity_rules", [])
+    # Category rules as JSON: [{"category": "billing", "keywords": ["扣费", "invoice"],
+    # "reason": "..."}]; empty means the built-in defaults (domain.categorise).
+    category_rules: list[dict[str, Any]] = knob("category_rules", [])
 
     def limits(self) -> Limits:
         """The configured bounds of one complaint."""
@@ -87,6 +91,19 @@ class IntakeSettings(ServiceSettings):
                 kinds=tuple(r.get("kinds", ())),
             )
             for r in self.severity_rules
+        )
+
+    def category_rules_parsed(self) -> tuple[CategoryRule, ...]:
+        """The configured category rules (the most keywords matched decides)."""
+        if not self.category_rules:
+            return DEFAULT_CATEGORY_RULES
+        return tuple(
+            CategoryRule(
+                str(r["category"]).strip().lower(),
+                keywords=tuple(str(k) for k in r.get("keywords", ())),
+                reason=str(r.get("reason", "")),
+            )
+            for r in self.category_rules
         )
 
     def webhook_secret(self, source: str) -> str | None:

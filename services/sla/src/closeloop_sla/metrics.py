@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from closeloop_sla.domain.clock_kind import ClockKind
 
-SEVERITIES = ("urgent", "major", "normal", "low")
+SEVERITIES = ("urgent", "major", "complex", "normal", "low")
 OPEN_STATES = ("running", "paused", "breached")
 GROUP = "sla-clocks"  # the consumer group label of closeloop_consumer_messages_total
 

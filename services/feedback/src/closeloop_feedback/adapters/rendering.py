@@ -15,14 +15,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from closeloop_feedback.domain.channels import NotifyChannel
-from closeloop_feedback.domain.localisation import (
+from closeloop_feedback.adapters.localisation import (
     clock_label,
     format_instant,
     outcome_label,
     subject_for,
     text,
 )
+from closeloop_feedback.domain.channels import NotifyChannel
 from closeloop_feedback.domain.notices import (
     CUSTOMER_FIELDS,
     SURVEY_TEMPLATES,

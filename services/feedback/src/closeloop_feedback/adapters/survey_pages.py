@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
+from closeloop_feedback.adapters.localisation import format_instant, words
 from closeloop_feedback.adapters.rendering import template_environment
-from closeloop_feedback.domain.localisation import format_instant, words
 from closeloop_feedback.domain.notices import Language
 
 OTHER = {Language.zh_cn: Language.en, Language.en: Language.zh_cn}

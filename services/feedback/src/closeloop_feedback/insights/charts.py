@@ -19,9 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from closeloop_feedback.adapters.localisation import text
 from closeloop_feedback.domain.csat import CSAT_TARGET
 from closeloop_feedback.domain.insights.service_report import ServiceReport
-from closeloop_feedback.domain.localisation import text
 from closeloop_feedback.domain.notices import Language
 
 # The report is in Chinese or has Chinese department and category names: without a CJK font

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
+from closeloop_feedback.adapters.localisation import text, words
 from closeloop_feedback.domain.csat import CSAT_TARGET
 from closeloop_feedback.domain.insights.service_report import ServiceReport
-from closeloop_feedback.domain.localisation import text, words
 from closeloop_feedback.domain.notices import Language
 
 DASH = "—"

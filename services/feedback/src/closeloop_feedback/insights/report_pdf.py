@@ -12,8 +12,8 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
+from closeloop_feedback.adapters.localisation import text, words
 from closeloop_feedback.domain.insights.service_report import ServiceReport
-from closeloop_feedback.domain.localisation import text, words
 from closeloop_feedback.domain.notices import Language
 from closeloop_feedback.insights.charts import ACCENT, CHART_NAMES, DRAWERS, report_style
 from closeloop_feedback.insights.report_content import (

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from closeloop_feedback.adapters.localisation import text, words
 from closeloop_feedback.domain.insights.service_report import ServiceReport
-from closeloop_feedback.domain.localisation import text, words
 from closeloop_feedback.domain.notices import Language
 from closeloop_feedback.insights.charts import CHART_NAMES, png, report_charts
 from closeloop_feedback.insights.report_content import (

@@ -40,6 +40,7 @@ class ComplaintRead(BaseModel):
     category: str
     severity: str
     severity_reason: str
+    category_reason: str | None = None  # derived from the text, or "given by caller"
     language: str
     customer: CustomerRead
     contact_methods: list[str]

@@ -36,7 +36,11 @@ async def create_complaint(
     complaint first registered (header ``Idempotent-Replayed: true``); the same key with a
     different body is refused with 409 naming the fields that differ."""
     registered = await register_complaint(
-        ctx=ctx, form=body.to_form(), actor=actor.sub, idempotency_key=idempotency_key
+        ctx=ctx,
+        form=body.to_form(),
+        actor=actor.sub,
+        idempotency_key=idempotency_key,
+        actor_roles=[r.value for r in actor.roles],
     )
     doc = registered.complaint
     response.headers["Location"] = f"/v1/complaints/{doc['_id']}"
