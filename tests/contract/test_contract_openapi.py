@@ -29,7 +29,15 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "feedback": lambda: feedback_app()[0],
     "audit": lambda: audit_app()[0],
 }
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/surveys/{token}", "/v1/channels/webhook/{source}"}
+# No bearer token: probes, the survey link, and the HMAC-signed webhook and SMS receipts.
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/surveys/{token}",
+    "/v1/channels/webhook/{source}",
+    "/v1/sms/receipts",
+}
 PROBLEM_REF = "#/components/schemas/Problem"
 
 
