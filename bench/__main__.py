@@ -34,6 +34,7 @@ SCENARIOS = (
     "polling",
     "audit_verify",
     "recovery",
+    "at_risk",
     "faults",
 )
 # The fault campaign is not one of issue 10's five scenarios and make test runs it already
@@ -116,6 +117,10 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
         from bench import sla_breach
 
         _guard(results, "sla", lambda: sla_breach.run(scale=scale, say=say))
+    if "at_risk" in only:
+        from bench import sla_at_risk
+
+        _guard(results, "at_risk", lambda: sla_at_risk.run(scale=scale, say=say))
     if "audit_verify" in only:
         from bench import audit_verify
 

@@ -64,6 +64,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     caught_up = _get(sla, "recovery", "caught_up_after_s")
     audit = _get(results, "audit_verify", "entries_per_s")
     rss = sla.get("worker_peak_rss_mib")
+    risk_p99 = _get(results, "at_risk", "latency", "all", "p99_ms")
     db_cpu = [
         _get(results, "polling", "peer_5min_interval", "db_cpu_s_per_min"),
         _get(results, "polling", "fastest_interval", "db_cpu_s_per_min"),
@@ -136,6 +137,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "≤ 60 s",
             _fmt(slowest, " s"),
             _met(slowest, (slowest or 0) <= 60),
+        ),
+        (
+            f"At-risk list at {_fmt(_get(results, 'at_risk', 'open_complaints'))} open "
+            "(p50 / p99 / max)",
+            "p99 ≤ 50 ms at 10,000 open",
+            _latencies(_get(results, "at_risk", "latency", "all")),
+            _met(risk_p99, (risk_p99 or 0) <= 50),
         ),
     ]
 

@@ -75,6 +75,7 @@ routing  POST /v1/complaints/{complaint_id}/transfer      -              401 401
 routing  POST /v1/complaints/{complaint_id}/take          -              401 401 401 403 allow 403   403   403 403 403
 routing  POST /v1/complaints/{complaint_id}/assign        -              401 401 401 403 403   allow 403   403 403 allow
 sla      GET  /v1/sla/complaints/{complaint_id}           -              401 401 401 403 2xx   2xx   2xx   404 403 2xx
+sla      GET  /v1/sla/at-risk                             -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      GET  /v1/sla/policies                            -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      PUT  /v1/sla/policies                            -              401 401 401 403 403   2xx   403   403 403 2xx
 sla      POST /v1/sla/policies/reapply                    -              401 401 401 403 403   2xx   403   403 403 2xx
@@ -102,6 +103,24 @@ audit    GET  /v1/audit/checkpoints                       -              401 401
 audit    GET  /v1/audit/proofs/consistency                -              401 401 401 403 403   403   403   403 allow allow
 audit    GET  /v1/audit/proofs/{seq}                      -              401 401 401 403 403   403   403   403 allow allow
 """
+# Agents act only on complaints of their departments, or that they own or first received
+# (issue 17). Columns: an agent of the complaint's department who does not own it, and an
+# agent of another department who neither owns nor received it (reading stays open to
+# agents; acting is refused with 403).
+AGENT_SCOPE_COLUMNS = ("agent-dept", "agent-other")
+AGENT_SCOPE = """
+intake   GET  /v1/complaints/{complaint_id}               -              2xx   2xx
+intake   POST /v1/complaints/{complaint_id}/{action}      notes          allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      acknowledge    allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      start          allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      contact        allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      await-customer allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      resume         allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      resolve        allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      extend         allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      reopen         allow 403
+intake   POST /v1/complaints/{complaint_id}/{action}      close          allow 403
+"""
 # Served without a bearer token on purpose (liveness, scraping, the customer's survey link).
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/surveys/{token}"}
 
@@ -115,11 +134,11 @@ class Row:
     expected: tuple[str, ...]
 
 
-def rows() -> list[Row]:
+def rows(table: str = MATRIX, columns: tuple[str, ...] = COLUMNS) -> list[Row]:
     parsed = []
-    for line in MATRIX.strip().splitlines():
+    for line in table.strip().splitlines():
         service, method, template, variant, *cells = line.split()
-        assert len(cells) == len(COLUMNS), line
+        assert len(cells) == len(columns), line
         parsed.append(Row(service, method, template, variant, tuple(cells)))
     return parsed
 
@@ -156,6 +175,8 @@ def callers(fx: Fixture) -> dict[str, dict[str, str]]:
         "other": auth(Role.department, sub="matrix-other", departments=(fx.other_department,)),
         "auditor": auth(Role.auditor, sub="matrix-auditor"),
         "admin": auth(Role.admin, sub="matrix-admin"),
+        "agent-dept": auth(Role.agent, sub="matrix-colleague", departments=(fx.department,)),
+        "agent-other": auth(Role.agent, sub="matrix-stranger", departments=(fx.other_department,)),
     }
 
 
@@ -308,9 +329,14 @@ async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) 
         fx = await prepare(client, e2e)
         who = callers(fx)
         wrong = []
-        for row in table:
+        # The stranger goes first: a refused action must leave the complaint as it was.
+        scoped = [
+            (r, AGENT_SCOPE_COLUMNS[::-1], r.expected[::-1])
+            for r in rows(AGENT_SCOPE, AGENT_SCOPE_COLUMNS)
+        ]
+        for row, columns, cells in [*scoped, *((r, COLUMNS, r.expected) for r in table)]:
             path, options = request_for(row, fx)
-            for column, expected in zip(COLUMNS, row.expected, strict=True):
+            for column, expected in zip(columns, cells, strict=True):
                 url = e2e.url(row.service, path)
                 try:
                     reply = await client.request(row.method, url, headers=who[column], **options)
@@ -322,7 +348,8 @@ async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) 
                         f"{row.service} {row.method} {path} as {column}: expected {expected}, "
                         f"got {status} {text}"
                     )
-    record_figures(access_matrix_cells=len(table) * len(COLUMNS))
+    cells = len(table) * len(COLUMNS) + len(scoped) * len(AGENT_SCOPE_COLUMNS)
+    record_figures(access_matrix_cells=cells)
     assert not wrong, f"{len(wrong)} cells differ:\n" + "\n".join(wrong)
     off_spec = spec_problems(specs, recorder.seen)
     record_figures(access_matrix_responses_diffed=len(recorder.seen))

@@ -206,7 +206,10 @@ async def test_injection_shaped_query_and_path_values_match_nothing(e2e: E2E) ->
         cursor = await client.get(listing, params={"cursor": operator}, headers=ADMIN)
         assert refused(cursor), cursor.text
         brackets = await client.get(f"{listing}?status[$ne]=x&q[$regex]=.*", headers=ADMIN)
-        assert brackets.status_code == 200  # unknown parameters are ignored, not interpreted
+        # Unknown parameters are refused by name (issue 17), never interpreted as operators.
+        assert brackets.status_code == 422, brackets.text
+        named = {f["field"] for f in brackets.json()["fields"]}
+        assert named == {"status[$ne]", "q[$regex]"}
 
         weird_id = quote(operator, safe="")
         for service, path in (

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
+from closeloop_intake.adapters.blind_index import BlindIndexer
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.lease import Lease
 from closeloop_intake.adapters.outbox_relay import OutboxRelay
@@ -65,7 +66,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         runtime.db, on_write=relay.wake if settings.relay_enabled else _nothing
     )
     vault = CustomerVault(settings.pii_key, settings.pseudonym_key)
-    ctx = ServiceContext(repo=repo, vault=vault, policy=Policy.from_settings(settings))
+    blind = BlindIndexer(settings.blind_index_key, default_region=settings.phone_region)
+    ctx = ServiceContext(repo=repo, vault=vault, policy=Policy.from_settings(settings), blind=blind)
     runtime.subscribe("projections", CONSUMED_TOPICS, event_handler(ctx))
     if settings.relay_enabled:
         runtime.background.append(relay.run)

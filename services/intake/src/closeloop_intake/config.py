@@ -17,6 +17,7 @@ from closeloop_intake.domain.taxonomy import Category, Taxonomy
 from closeloop_shared.settings import ServiceSettings, service_port
 
 DEV_WEBHOOK_SECRET = "closeloop-development-webhook-secret"  # noqa: S105 - dev only
+DEV_BLIND_INDEX_KEY = "closeloop-development-blind-index-key"
 
 
 def knob(name: str, default: Any, **kw: Any) -> Any:
@@ -39,6 +40,14 @@ class IntakeSettings(ServiceSettings):
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
     # How far a webhook's signed timestamp may be from now (either way) to be accepted.
     webhook_window_s: float = knob("webhook_window_s", 300.0, gt=0, le=3600)
+
+    # Find the caller: HMAC key of the contact blind indexes (a key of its own, refused in
+    # production while it is the development default) and the region of national numbers.
+    blind_index_key: str = Field(
+        default=DEV_BLIND_INDEX_KEY,
+        validation_alias=AliasChoices("CLOSELOOP_BLIND_INDEX_KEY", "blind_index_key"),
+    )
+    phone_region: str = knob("phone_region", "CN", min_length=2, max_length=2)
 
     relay_enabled: bool = knob("relay_enabled", True)
     relay_batch_size: int = knob("relay_batch_size", 200, ge=1)
@@ -114,8 +123,11 @@ class IntakeSettings(ServiceSettings):
         return self.webhook_dev_secret if self.development else None
 
     def check_production(self) -> list[str]:
-        """The shared problems, and a webhook source configured with the dev secret."""
+        """The shared problems, a webhook source configured with the dev secret, and the
+        development blind-index key."""
         problems = super().check_production()
         if not self.development and DEV_WEBHOOK_SECRET in self.webhook_secrets.values():
             problems.append("CLOSELOOP_INTAKE_WEBHOOK_SECRETS must not use the dev secret")
+        if not self.development and self.blind_index_key == DEV_BLIND_INDEX_KEY:
+            problems.append("CLOSELOOP_BLIND_INDEX_KEY must be set to a secret")
         return problems

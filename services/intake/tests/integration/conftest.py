@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from closeloop_intake.bootstrap import bootstrap
 from closeloop_intake.config import IntakeSettings
 from closeloop_shared.auth import Role, issue_dev_token
+from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.runtime import ServiceRuntime
 
 Records = list[ConsumerRecord[bytes, bytes]]
@@ -134,3 +135,12 @@ def kafka_records(kafka_bootstrap: str) -> ReadTopics:
             await asyncio.sleep(0.3)
 
     return read
+
+
+@pytest.fixture(scope="module")
+async def producer(kafka_bootstrap: str) -> AsyncIterator[EventProducer]:
+    """A producer of other services' events (routing, SLA, feedback) for intake to project."""
+    p = EventProducer(kafka_bootstrap, client_id=f"intake-test-{uuid.uuid4().hex[:8]}")
+    await p.start()
+    yield p
+    await p.stop()

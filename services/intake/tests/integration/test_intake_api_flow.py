@@ -159,7 +159,7 @@ async def test_extension_is_recorded_with_its_reason(intake: Any) -> None:
     cid = (await create(intake, new_body()))["id"]
     body = {"reason": "needs a site visit", "customer_consented": True, "duration": "P2D"}
     r = await intake.client.post(
-        f"/v1/complaints/{cid}/extend", json=body, headers=intake.token(Role.agent)
+        f"/v1/complaints/{cid}/extend", json=body, headers=intake.token(Role.agent, "agent-007")
     )
     assert r.status_code == 200
     [extension] = r.json()["extensions"]

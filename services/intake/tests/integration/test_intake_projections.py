@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,14 +22,6 @@ from closeloop_shared.topics import COMPLAINT_LIFECYCLE
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture(scope="module")
-async def producer(kafka_bootstrap: str) -> AsyncIterator[EventProducer]:
-    p = EventProducer(kafka_bootstrap, client_id="intake-projection-test")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def create(intake: Any) -> str:
@@ -129,7 +121,7 @@ async def test_a_dissatisfied_customer_reopens_the_complaint_exactly_once(
     intake: Any, producer: EventProducer, kafka_records: Any
 ) -> None:
     cid = await create(intake)
-    agent = intake.token(Role.agent)
+    agent = intake.token(Role.agent, "agent-007")  # the receiver may act on it
     for action, body in [("acknowledge", {}), ("resolve", {"outcome": "rejected", "basis": "ok"})]:
         r = await intake.client.post(f"/v1/complaints/{cid}/{action}", json=body, headers=agent)
         assert r.status_code == 200

@@ -51,7 +51,7 @@ def bootstrap(settings: SlaSettings, partitions: int) -> tuple[SlaContainer, Fas
     )
     register_clock_agent(faust_app, clock_input_channel(faust_app), processor, settings)
     register_deadline_timer(faust_app, DeadlineTimer(parts.schedule, publisher.send_commands))
-    register_rebalance_hooks(faust_app, table, store, parts.schedule)
+    register_rebalance_hooks(faust_app, table, store, parts.schedule, parts.library.calendar)
     faust_app.task(_refresh_policies_forever(parts))
     faust_app.task(lag_reporter(faust_app, {spec.name for spec in CLOCK_INPUTS}))
     initialise_metrics()

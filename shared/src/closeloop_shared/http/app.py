@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from closeloop_shared.http.database_guard import install_database_guard
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.json_depth import JsonDepthLimit
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
 from closeloop_shared.http.openapi import install_openapi
+from closeloop_shared.http.query_params import reject_unknown_query_parameters
 from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.http.security_headers import SecurityHeaders
 from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
@@ -36,8 +37,14 @@ def create_app(
     description: str = "",
 ) -> FastAPI:
     """A FastAPI app with Closeloop's error shape, body size and JSON depth limits, security
-    headers, metrics and health routes."""
-    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    headers, metrics and health routes; unknown query parameters of GET routes are 422."""
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
     app.state.settings = settings
     app.state.readiness = readiness or Readiness()
     app.state.rate_limits = SubjectRateLimits(

@@ -16,7 +16,8 @@ Signatures, checked in this order (c = the entry at the break, n = the one after
 - c skips seqs: ``reordered`` if the expected seq turns up later, else ``missing``
   (``inserted`` when n is the expected entry and links to L);
 - n repeats c's seq, or n links to L: ``inserted`` (``reordered`` if c links to n: a swap);
-- c links to the entry before L: ``inserted`` at L (L was slipped in, later seqs shifted);
+- c links to the entry before L and hashes (under its seq or the one before):
+  ``inserted`` at L (L was slipped in, later seqs shifted);
 - c links to L but does not hash to its entry_hash: ``modified`` at c;
 - c hashes correctly but does not link to L: ``modified`` at L if n links to c (L was
   re-hashed), else at c;
@@ -94,6 +95,18 @@ def _resealed_seq(record: Mapping[str, Any], seq: int) -> int | None:
     return None
 
 
+def _fits_after_insert(record: Mapping[str, Any], c: _View) -> bool:
+    """An entry that links past L is L's slipped-in victim only if its own hash still holds,
+    under its seq or the one it had before the seqs were shifted; a prev_hash rewritten to an
+    older hash (and not re-hashed) is a modification of this entry."""
+    if c.sealed or c.seq is None:
+        return c.sealed
+    try:
+        return entry_hash_of({**record, "seq": c.seq - 1}) == record.get("entry_hash")
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
 def _find_seq(records: Iterator[Mapping[str, Any]], seq: int) -> bool:
     return any(record.get("seq") == seq for record in records)
 
@@ -143,7 +156,7 @@ def diagnose(
             c.seq,
             f"entry {c.seq} is not in the chain: the next entry links to seq {last_seq}",
         )
-    if before_last is not None and c.prev == before_last:
+    if before_last is not None and c.prev == before_last and _fits_after_insert(current, c):
         return Finding(
             Problem.INSERTED,
             last_seq,

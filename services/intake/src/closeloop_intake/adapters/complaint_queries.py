@@ -1,7 +1,9 @@
 """Listing complaints with an opaque cursor, and the counts behind the gauges.
 
-Pages are ordered newest first by ``(received_at, _id)``; the cursor is the position of the
-last item returned, so a page never repeats or skips an item while new complaints arrive.
+Pages are ordered newest first by ``(received_at, _id)``, or by the worklist orders
+(``due_at`` — the next deadline — or severity then deadline); the cursor is the position of
+the last item returned, so a page never repeats or skips an item while new complaints
+arrive. Every order has its index (``repository.INDEXES``), so a page is one seek.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -20,10 +23,21 @@ from closeloop_intake.domain.errors import FieldError
 from closeloop_intake.domain.lifecycle import State
 from closeloop_shared.mongo import Document
 
+SortKeys = tuple[tuple[str, int], ...]
+# ``sort=`` of ``GET /v1/complaints`` → the index order it reads; ``_id`` breaks ties so a
+# cursor is a unique position.
+SORTS: dict[str, SortKeys] = {
+    "-received_at": (("received_at", -1), ("_id", -1)),
+    "deadline": (("due_at", 1), ("_id", 1)),
+    "severity": (("severity_rank", 1), ("due_at", 1), ("_id", 1)),
+}
+_DATES = frozenset({"received_at", "due_at"})
+
 
 @dataclass(frozen=True)
 class ComplaintFilter:
-    """Filters of ``GET /v1/complaints``; ``scope`` limits department users."""
+    """Filters of ``GET /v1/complaints``; ``scope`` limits department users; ``blind`` holds
+    blind-index look-ups (``{"phone": hmac}``)."""
 
     status: str | None = None
     department: str | None = None
@@ -32,41 +46,93 @@ class ComplaintFilter:
     kind: str | None = None
     q: str | None = None
     scope: frozenset[str] | None = None  # None: every department
+    assignee: str | None = None
+    blind: tuple[tuple[str, str], ...] = ()
 
 
-def encode_cursor(doc: Document) -> str:
-    """The opaque cursor pointing just after ``doc``."""
-    raw = json.dumps([doc["received_at"].isoformat(), doc["_id"]]).encode()
+def encode_cursor(doc: Document, sort: str = "-received_at") -> str:
+    """The opaque cursor pointing just after ``doc`` in the ``sort`` order."""
+    values = [_plain(doc.get(name)) for name, _ in SORTS[sort]]
+    raw = json.dumps({"sort": sort, "after": values}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The position a cursor points after; :class:`FieldError` on ``cursor`` if malformed."""
+def decode_cursor(cursor: str, sort: str = "-received_at") -> list[Any]:
+    """The sort-key values a cursor points after; :class:`FieldError` on ``cursor`` if
+    malformed or made for another sort order."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, complaint_id = json.loads(raw)
-        return datetime.fromisoformat(at), str(complaint_id)
-    except (binascii.Error, ValueError, TypeError):
-        raise FieldError("cursor", "is not a cursor returned by this API") from None
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        keys = SORTS[sort]
+        if raw["sort"] != sort or len(raw["after"]) != len(keys):
+            raise ValueError("another order")
+        return [
+            datetime.fromisoformat(v) if name in _DATES and v is not None else v
+            for (name, _), v in zip(keys, raw["after"], strict=True)
+        ]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise FieldError("cursor", f"is not a cursor of this API for sort={sort}") from None
 
 
-def _query(flt: ComplaintFilter, after: tuple[datetime, str] | None) -> Document:
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def seek_branches(keys: SortKeys, values: list[Any]) -> list[Document]:
+    """The documents after ``values`` in the order ``keys``, as plain range conjunctions
+    in the order their results follow each other (the deepest tie first). One ``$or`` of
+    them would be the same set, but the database scans the collection for an ``$or``;
+    each branch alone is an index seek."""
+    branches: list[Document] = []
+    for i, (name, direction) in enumerate(keys):
+        branch: Document = {k: v for (k, _), v in zip(keys[:i], values[:i], strict=True)}
+        branch[name] = {"$gt" if direction == 1 else "$lt": values[i]}
+        branches.append(branch)
+    return branches[::-1]
+
+
+def complaint_query(flt: ComplaintFilter, *extra: Document) -> Document:
+    """The database filter of ``flt`` (and of ``extra`` clauses, e.g. a seek branch)."""
     clauses: list[Document] = []
-    for name in ("status", "severity", "channel", "kind", "department"):
+    for name in ("status", "severity", "channel", "kind", "department", "assignee"):
         value = getattr(flt, name)
         if value is not None:
             clauses.append({name: value})
+    clauses.extend({f"blind.{kind}": value} for kind, value in flt.blind)
     if flt.scope is not None:
         clauses.append({"department": {"$in": sorted(flt.scope)}})
     if flt.q:
         pattern = {"$regex": re.escape(flt.q), "$options": "i"}
         clauses.append({"$or": [{"_id": flt.q}, {"description": pattern}, {"demand": pattern}]})
-    if after is not None:
-        at, last_id = after
-        clauses.append(
-            {"$or": [{"received_at": {"$lt": at}}, {"received_at": at, "_id": {"$lt": last_id}}]}
-        )
-    return {"$and": clauses} if clauses else {}
+    return merge_clauses([*clauses, *extra])
+
+
+def merge_clauses(clauses: list[Document]) -> Document:
+    """The conjunction of ``clauses`` as one flat document where their keys do not collide
+    (the database's planner picks an index for top-level fields, not for the same fields
+    nested in ``$and``); colliding clauses stay under ``$and``."""
+    merged: Document = {}
+    nested: list[Document] = []
+    for clause in clauses:
+        if merged.keys() & clause.keys():
+            nested.append(clause)
+        else:
+            merged |= clause
+    if nested:
+        merged["$and"] = nested
+    return merged
+
+
+def index_hint(flt: ComplaintFilter, sort: str) -> list[tuple[str, int]] | None:
+    """The index a worklist page reads: assignee or department, then the order asked for
+    (the database's planner picks the first index whose prefix matches the filter,
+    whatever the order). None lets the planner choose (a blind-index look-up, or newest
+    first by the other filters)."""
+    if flt.blind:
+        return None
+    prefix = "assignee" if flt.assignee else "department" if flt.department else None
+    if prefix is None and sort == "-received_at":
+        return None
+    return [*([(prefix, 1)] if prefix else []), *SORTS[sort]]
 
 
 async def search_complaints(
@@ -75,17 +141,41 @@ async def search_complaints(
     *,
     cursor: str | None,
     limit: int,
+    sort: str = "-received_at",
 ) -> tuple[list[Document], str | None]:
-    """One page of complaints matching ``flt`` and the cursor of the next page (or None)."""
-    after = decode_cursor(cursor) if cursor else None
-    found = (
-        await collection.find(_query(flt, after), HEAVY_FIELDS)
-        .sort([("received_at", -1), ("_id", -1)])
-        .limit(limit + 1)
-        .to_list()
-    )
+    """One page of complaints matching ``flt`` in ``sort`` order and the cursor of the
+    next page (or None)."""
+    after = decode_cursor(cursor, sort) if cursor else None
+    branches = seek_branches(SORTS[sort], after) if after is not None else [{}]
+    hint = index_hint(flt, sort)
+    found: list[Document] = []
+    for branch in branches:
+        want = limit + 1 - len(found)
+        if want <= 0:
+            break
+        query = collection.find(complaint_query(flt, branch), HEAVY_FIELDS)
+        query = query.sort(list(SORTS[sort])).limit(want)
+        found += await (query.hint(hint) if hint else query).to_list()
     page = found[:limit]
-    return page, encode_cursor(page[-1]) if len(found) > limit and page else None
+    return page, encode_cursor(page[-1], sort) if len(found) > limit and page else None
+
+
+HISTORY_FIELDS = {k: 1 for k in ("received_at", "status", "category", "severity", "department")}
+
+
+async def customer_history(
+    collection: AsyncCollection[Document],
+    blind: tuple[tuple[str, str], ...],
+    scope: frozenset[str] | None,
+    *,
+    last: int = 5,
+) -> tuple[int, list[Document]]:
+    """How many complaints the blind-index look-up finds (within ``scope``) and the latest
+    ``last`` of them, newest first (both are seeks on a ``blind.<kind>`` index)."""
+    query = complaint_query(ComplaintFilter(scope=scope, blind=blind))
+    count = await collection.count_documents(query)
+    cursor = collection.find(query, HISTORY_FIELDS).sort(list(SORTS["-received_at"]))
+    return count, await cursor.limit(last).to_list()
 
 
 # Closed and archived complaints are done; counting them would only ever grow.

@@ -20,6 +20,7 @@ from closeloop_shared.mongo import Document, IndexSpec, applied_once
 
 COLLECTION = "complaints"
 _NEWEST = [("received_at", -1), ("_id", -1)]
+_DUE = [("due_at", 1), ("_id", 1)]
 # Fields never needed outside the service layer; left out of ordinary reads.
 HEAVY_FIELDS = {"outbox": 0, "applied_events": 0, "timeline": 0, "request_fingerprint": 0}
 
@@ -30,7 +31,19 @@ INDEXES = [
     IndexSpec(COLLECTION, _NEWEST),
     *(
         IndexSpec(COLLECTION, [(name, 1), *_NEWEST])
-        for name in ("status", "department", "severity", "channel", "kind")
+        for name in ("status", "department", "severity", "channel", "kind", "assignee")
+    ),
+    # Worklists: by next deadline, and by severity then deadline; per assignee and per
+    # department too, so "my complaints by deadline" is one seek (complaint_queries.SORTS).
+    *(
+        IndexSpec(COLLECTION, [*prefix, *order])
+        for prefix in ([], [("assignee", 1)], [("department", 1)])
+        for order in (_DUE, [("severity_rank", 1), *_DUE])
+    ),
+    # Find the caller: one blind index per searchable contact field, newest first.
+    *(
+        IndexSpec(COLLECTION, [(f"blind.{kind}", 1), *_NEWEST], options={"sparse": True})
+        for kind in ("phone", "email", "customer_id", "name")
     ),
 ]
 

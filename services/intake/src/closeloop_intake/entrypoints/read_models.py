@@ -60,6 +60,14 @@ class ComplaintRead(BaseModel):
     co_owners: list[str] = []
     escalation: dict[str, Any] | None = None
     sla: dict[str, ClockRead] = {}
+    next_deadline: datetime | None = Field(
+        default=None, description="the nearest deadline of the clocks still counting"
+    )
+    clock_state: str | None = Field(
+        default=None,
+        description="worst state of those clocks: running, warning or breached "
+        "(paused when every counting clock waits for the customer)",
+    )
     survey: dict[str, Any] | None = None
     resolution: dict[str, Any] | None = None
     extensions: list[dict[str, Any]] = []
@@ -69,11 +77,32 @@ class ComplaintRead(BaseModel):
     allowed_actions: list[str] = Field(description="what the caller may do now")
 
 
+class ComplaintSummary(BaseModel):
+    """One line of a customer's history."""
+
+    id: str
+    received_at: datetime
+    status: str
+    category: str
+    severity: str
+    department: str | None = None
+
+
+class CustomerHistory(BaseModel):
+    """The caller's complaints, found through the blind indexes (within the caller's
+    departments for department users)."""
+
+    repeat_count: int = Field(description="how many complaints this customer has made")
+    last_complaints: list[ComplaintSummary] = Field(description="the latest ones, newest first")
+
+
 class ComplaintPage(BaseModel):
-    """One page of complaints, newest first; pass ``next_cursor`` as ``cursor``."""
+    """One page of complaints in the requested order; pass ``next_cursor`` as ``cursor``.
+    ``customer_history`` is set when the list looked a caller up by contact."""
 
     items: list[ComplaintRead]
     next_cursor: str | None = None
+    customer_history: CustomerHistory | None = None
 
 
 class TimelineEntry(BaseModel):

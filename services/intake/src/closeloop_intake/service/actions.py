@@ -3,6 +3,7 @@ state machine, then write the new state and its events in one conditional update
 
 from __future__ import annotations
 
+from closeloop_intake.domain.handling_scope import OutsideHandlingScope
 from closeloop_intake.domain.lifecycle import (
     Action,
     ActionForbidden,
@@ -61,6 +62,8 @@ def resolve_target(state: State, action: Action, actor: Actor) -> State:
 
 def allowed_for(doc: Document, actor: Actor) -> list[str]:
     """The API actions the actor may perform on the complaint now."""
+    if not actor.may_act_on(doc):
+        return []
     allowed = {a for role in actor.roles for a in allowed_actions(doc["status"], role)}
     return [str(a) for a in API_ACTIONS if str(a) in allowed]
 
@@ -120,6 +123,8 @@ async def perform_action(
             doc = await ctx.repo.get(complaint_id)
             if doc is None or not actor.may_see(doc.get("department")):
                 raise ComplaintNotFound(complaint_id)
+            if not actor.may_act_on(doc):
+                raise OutsideHandlingScope(action)
             if event_id is not None and await ctx.repo.was_applied(complaint_id, event_id):
                 return doc  # a redelivered event: already done
             current_version = int(doc["version"])

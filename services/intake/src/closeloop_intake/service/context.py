@@ -7,15 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from closeloop_intake.adapters.blind_index import BlindIndexer
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.repository import ComplaintRepository
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.categorise import CategoryRule
+from closeloop_intake.domain.handling_scope import Handling, may_act
 from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import SeverityRule
 from closeloop_intake.domain.taxonomy import Taxonomy
 from closeloop_shared.events.envelope import source_of
+from closeloop_shared.mongo import Document
 
 SOURCE = source_of("intake")  # ce_source of every event intake publishes
 
@@ -50,6 +53,7 @@ class ServiceContext:
     repo: ComplaintRepository
     vault: CustomerVault
     policy: Policy
+    blind: BlindIndexer
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,15 @@ class Actor:
         if not self.department_scoped:
             return True
         return department is not None and department in self.departments
+
+    def may_act_on(self, doc: Document) -> bool:
+        """Whether the actor may act on the complaint ``doc`` (agents: their departments,
+        their own complaints and those they first received)."""
+        handling = Handling(
+            department=doc.get("department"),
+            assignee=doc.get("assignee"),
+            co_owners=tuple(doc.get("co_owners") or ()),
+            received_by=doc.get("received_by"),
+            first_contact_owner=doc.get("first_contact_owner"),
+        )
+        return may_act(self.roles, self.sub, self.departments, handling)

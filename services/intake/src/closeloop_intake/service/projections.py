@@ -12,6 +12,7 @@ import re
 
 from closeloop_intake.domain.lifecycle import Action, State, TransitionRefused, apply_action
 from closeloop_intake.domain.lifecycle import Role as DomainRole
+from closeloop_intake.domain.worklist import worklist_figures
 from closeloop_intake.service.action_effects import ActionDetails
 from closeloop_intake.service.actions import ComplaintNotFound, perform_action
 from closeloop_intake.service.announcements import announce, timeline_entry, utc_now
@@ -31,6 +32,7 @@ CLOCK_STATES: dict[type[sla.ClockEvent], str] = {
     sla.ClockWarning: "warning",
     sla.ClockBreached: "breached",
     sla.ClockMet: "met",
+    sla.ClockCancelled: "cancelled",
 }
 ATTEMPTS = 5
 
@@ -116,17 +118,28 @@ async def apply_routing_event(*, ctx: ServiceContext, event: CloudEvent) -> None
 
 
 async def apply_sla_event(*, ctx: ServiceContext, event: CloudEvent) -> None:
-    """Project a clock's state and deadline onto ``sla.<clock>``."""
+    """Project a clock's state and deadline onto ``sla.<clock>``, and the worklist figures
+    (next deadline and worst state of the clocks still counting) onto the complaint.
+
+    Reading the other clocks before the write is safe: every event of a complaint comes
+    from one partition, applied in order by one consumer."""
     data = event.data
-    if not isinstance(data, sla.ClockEvent) or type(data) not in CLOCK_STATES:
+    retargeted = isinstance(data, sla.ClockRetargeted)
+    if not isinstance(data, sla.ClockEvent) or (type(data) not in CLOCK_STATES and not retargeted):
         return
     if not _CLOCK_NAME.fullmatch(data.clock):
         raise ValueError(f"clock name {data.clock!r} is not a plain identifier")
-    clock: Document = {"state": CLOCK_STATES[type(data)], "deadline": data.deadline}
+    doc = await ctx.repo.get(data.complaint_id)
+    clocks: Document = dict((doc or {}).get("sla") or {})
+    previous = clocks.get(data.clock) or {}
+    state = previous.get("state", "running") if retargeted else CLOCK_STATES[type(data)]
+    clock: Document = {"state": state, "deadline": data.deadline}
     clock |= {"policy_id": data.policy_id, "updated_at": data.at}
     if isinstance(data, sla.ClockMet):
         clock["late"] = data.late
-    await _project(ctx, event, {f"sla.{data.clock}": clock})
+    clocks[data.clock] = clock
+    changes = {f"sla.{data.clock}": clock, **worklist_figures(clocks).as_fields()}
+    await _project(ctx, event, changes)
 
 
 async def apply_feedback_event(*, ctx: ServiceContext, event: CloudEvent) -> None:

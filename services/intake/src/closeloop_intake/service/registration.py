@@ -17,6 +17,7 @@ from closeloop_intake.domain.errors import InvalidInput
 from closeloop_intake.domain.privacy import normalize_phone
 from closeloop_intake.domain.registration import Registration, RegistrationForm
 from closeloop_intake.domain.registration import validate_registration as validate
+from closeloop_intake.domain.worklist import severity_rank, worklist_figures
 from closeloop_intake.metrics import COMPLAINTS_RECEIVED
 from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import ServiceContext
@@ -118,6 +119,9 @@ def _document(ctx: ServiceContext, reg: Registration, complaint_id: str, at: dat
         "assignee": None,
         "sla": {},
         "applied_events": [],
+        "blind": ctx.blind.of_customer(asdict(reg.form.customer)),
+        "severity_rank": severity_rank(reg.severity),
+        **worklist_figures({}).as_fields(),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from closeloop_shared.durations import Duration
+from closeloop_sla.domain.at_risk import ComplaintRisk, from_header, to_header
 from closeloop_sla.domain.clock import Clock, ClockPhase, Extension
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks
@@ -25,12 +26,19 @@ FORMAT = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 IndexHeader = tuple[list[tuple[int, str]], list[str]]
+# Header: ``[due, open states]`` plus, since the at-risk list, ``[dept, severity, owner,
+# [[deadline µs, clock kind, breached], ...]]`` (older rows lack it).
 
 
-def encode_row(state: ComplaintClocks, due: list[tuple[int, str]], open_states: list[str]) -> bytes:
-    """Serialise a clock set with its index header."""
+def encode_row(
+    state: ComplaintClocks,
+    due: list[tuple[int, str]],
+    open_states: list[str],
+    risk: ComplaintRisk | None = None,
+) -> bytes:
+    """Serialise a clock set with its index header (``risk``: its at-risk entries)."""
     a = state.attributes
-    header = orjson.dumps([due, open_states])
+    header = orjson.dumps([due, open_states, *([to_header(risk)] if risk is not None else [])])
     body = orjson.dumps(
         {
             "v": FORMAT,
@@ -38,6 +46,7 @@ def encode_row(state: ComplaintClocks, due: list[tuple[int, str]], open_states: 
             "attrs": [a.kind, a.severity, a.category, a.channel, a.tier],
             "policy": [state.policy_id, state.policy_version],
             "dept": state.department,
+            "owner": state.owner,
             "clocks": [_clock(c) for c in state.clocks],
             "applied": list(state.applied),
         }
@@ -56,6 +65,7 @@ def decode_row(raw: bytes) -> ComplaintClocks:
         policy_id=doc["policy"][0],
         policy_version=doc["policy"][1],
         department=doc.get("dept"),
+        owner=doc.get("owner"),
         clocks=tuple(_clock_of(cid, c) for c in doc["clocks"]),
         applied=tuple(doc.get("applied", ())),
     )
@@ -63,8 +73,15 @@ def decode_row(raw: bytes) -> ComplaintClocks:
 
 def decode_header(raw: bytes) -> IndexHeader:
     """Only the index header of a row: ``([(due micros, clock kind)], [open states])``."""
-    due, open_states = orjson.loads(raw[: raw.index(b"\n")])
+    due, open_states = orjson.loads(raw[: raw.index(b"\n")])[:2]
     return [(m, k) for m, k in due], open_states
+
+
+def decode_risk(raw: bytes) -> ComplaintRisk | None:
+    """The at-risk entries of the index header; None for a row written before they were
+    kept there (the caller computes them from the clock set)."""
+    header = orjson.loads(raw[: raw.index(b"\n")])
+    return from_header(header[2]) if len(header) > 2 else None
 
 
 def _us(at: datetime | None) -> int | None:

@@ -11,6 +11,7 @@ from closeloop_shared.durations import parse_duration
 from closeloop_shared.events import feedback, intake, routing
 from closeloop_sla.domain.clock_inputs import (
     AssignDepartment,
+    AssignOwner,
     ClockInput,
     Extend,
     Receive,
@@ -49,7 +50,11 @@ def input_of(data: BaseModel) -> ClockInput | None:
     if isinstance(data, intake.DepartmentChanged | routing.ComplaintRouted):
         return AssignDepartment(data.department)
     if isinstance(data, routing.ComplaintTransferred):
-        return AssignDepartment(data.to_department)
+        return AssignOwner(data.to_department, None)
+    if isinstance(data, routing.ComplaintAssigned):
+        return AssignOwner(data.department, data.assignee)
+    if isinstance(data, routing.ComplaintQueued):
+        return AssignOwner(data.department, None)
     if isinstance(data, feedback.NotificationSent) and data.template == RESULT_TEMPLATE:
         return Trigger("customer_notified", data.at)
     if isinstance(data, feedback.SurveyAnswered):

@@ -52,6 +52,14 @@ class AssignDepartment:
 
 
 @dataclass(frozen=True, slots=True)
+class AssignOwner:
+    """An agent took the complaint, or nobody owns it now (queued, transferred)."""
+
+    department: str
+    owner: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Expire:
     """The timer found a due instant: fire every warning and breach due at ``now``."""
 
@@ -65,4 +73,4 @@ class Reapply:
     at: datetime
 
 
-ClockInput = Receive | Trigger | Extend | AssignDepartment | Expire | Reapply
+ClockInput = Receive | Trigger | Extend | AssignDepartment | AssignOwner | Expire | Reapply

@@ -24,6 +24,7 @@ from closeloop_sla.domain.clock import (
 from closeloop_sla.domain.clock_effects import ClockEffect
 from closeloop_sla.domain.clock_inputs import (
     AssignDepartment,
+    AssignOwner,
     ClockInput,
     Expire,
     Extend,
@@ -54,6 +55,8 @@ def apply_input(
         return _extend(state, given, library)
     if isinstance(given, AssignDepartment):
         return replace(state, department=given.department), []
+    if isinstance(given, AssignOwner):
+        return replace(state, department=given.department, owner=given.owner), []
     if isinstance(given, Expire):
         return _expire(state, given.now, library)
     return _reapply(state, given, library)

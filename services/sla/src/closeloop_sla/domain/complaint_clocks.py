@@ -29,6 +29,7 @@ class ComplaintClocks:
     policy_id: str
     policy_version: int
     department: str | None = None
+    owner: str | None = None  # the assigned agent (routing), shown on the at-risk list
     clocks: tuple[Clock, ...] = ()
     applied: tuple[str, ...] = ()
 
@@ -58,6 +59,7 @@ class ComplaintClocks:
             policy_id=self.policy_id,
             policy_version=self.policy_version,
             department=self.department,
+            owner=self.owner,
             clocks=clocks,
             applied=applied,
         )

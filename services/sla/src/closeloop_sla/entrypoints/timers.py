@@ -6,9 +6,11 @@ faust resumes the streams (so no record is processed against a half-built index)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from closeloop_sla.adapters.clock_store import ClockStore
+from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.service.deadline_schedule import DeadlineSchedule
 from closeloop_sla.service.deadline_timer import DeadlineTimer
 from closeloop_sla.service.index_rebuild import rebuild_partition
@@ -22,7 +24,11 @@ def register_deadline_timer(app: Any, timer: DeadlineTimer) -> None:
 
 
 def register_rebalance_hooks(
-    app: Any, table: Any, store: ClockStore, schedule: DeadlineSchedule
+    app: Any,
+    table: Any,
+    store: ClockStore,
+    schedule: DeadlineSchedule,
+    calendar_of: Callable[[str], BusinessCalendar] | None = None,
 ) -> None:
     """Pause the timer on revocation; rebuild indexes once recovery completed."""
 
@@ -36,7 +42,7 @@ def register_rebalance_hooks(
         for partition in schedule.partitions - active:
             schedule.drop(partition)
         for partition in sorted(active - schedule.partitions):
-            await rebuild_partition(store, schedule, partition)
+            await rebuild_partition(store, schedule, partition, calendar_of)
         schedule.publish_gauges()
         schedule.ready = True
         log.info("clock partitions ready", extra={"partitions": sorted(active)})

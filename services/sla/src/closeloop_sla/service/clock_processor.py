@@ -34,6 +34,7 @@ from closeloop_sla.adapters.clock_store import RowStore, RowWrite
 from closeloop_sla.adapters.effect_events import SOURCE, coverage_event_of, event_of
 from closeloop_sla.adapters.event_inputs import UnusableEvent, input_of
 from closeloop_sla.adapters.outgoing import Outgoing
+from closeloop_sla.domain.at_risk import ComplaintRisk, risk_of
 from closeloop_sla.domain.clock import ClockTransitionError
 from closeloop_sla.domain.clock_coverage import CoverageGap, coverage_gaps
 from closeloop_sla.domain.clock_effects import ClockEffect
@@ -211,6 +212,7 @@ class ClockProcessor:
         calendar = self._library.calendar
         writes: list[RowWrite] = []
         armed: list[tuple[int, str, list[tuple[int, str]], list[str], list[str], set[str]]] = []
+        risks: list[tuple[int, str, ComplaintRisk]] = []
         for complaint_id, row in rows.items():
             state = row.state
             if state is None:
@@ -220,14 +222,19 @@ class ClockProcessor:
                 for clock, item in next_due(state, calendar)
             ]
             states = open_states(state)
+            risk = risk_of(state, calendar)
             if row.dirty:
-                writes.append((row.partition, complaint_id, encode_row(state, due, states)))
+                raw = encode_row(state, due, states, risk)
+                writes.append((row.partition, complaint_id, raw))
+            risks.append((row.partition, complaint_id, risk))
             old = open_states(row.old) if row.old is not None else []
             kinds = {c.kind.value for c in state.clocks}  # a row only ever gains clocks
             armed.append((row.partition, complaint_id, due, old, states, kinds))
         await self._store.write(writes)
         for entry in armed:  # the index follows what was written
             self._schedule.update(*entry)
+        for partition, complaint_id, risk in risks:
+            self._schedule.at_risk.update(partition, complaint_id, risk)
         self._schedule.publish_gauges()
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.deadline_index import DeadlineIndex, DeadlineKey, from_micros, to_micros
 from closeloop_sla.metrics import CLOCKS_OPEN, OPEN_STATES
+from closeloop_sla.service.at_risk_index import AtRiskIndex
 
 _KINDS = tuple(kind.value for kind in ClockKind)
 
@@ -32,6 +33,7 @@ class DeadlineSchedule:
         self._ticked: dict[int, float] = {}  # partition → when its pending tick was sent
         self.wakeup = asyncio.Event()
         self.ready = False
+        self.at_risk = AtRiskIndex()  # what breaches next, kept with the deadline index
 
     # -- row writes -------------------------------------------------------------------
     def update(
@@ -126,6 +128,7 @@ class DeadlineSchedule:
         self._indexes.pop(partition, None)
         self._states.pop(partition, None)
         self._ticked.pop(partition, None)
+        self.at_risk.drop(partition)
 
     @property
     def partitions(self) -> set[int]:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from closeloop_intake.adapters.complaint_queries import ComplaintFilter, search_complaints
+from closeloop_intake.adapters.complaint_queries import (
+    ComplaintFilter,
+    customer_history,
+    search_complaints,
+)
 from closeloop_intake.entrypoints.deps import ADMITTED, Context, Creator, IdempotencyKey, Reader
-from closeloop_intake.entrypoints.read_models import ComplaintPage, ComplaintRead, Timeline
+from closeloop_intake.entrypoints.read_models import (
+    ComplaintPage,
+    ComplaintRead,
+    ComplaintSummary,
+    CustomerHistory,
+    Timeline,
+)
 from closeloop_intake.entrypoints.schemas import ComplaintCreate
 from closeloop_intake.entrypoints.views import complaint_view, timeline_view
 from closeloop_intake.service.actions import ComplaintNotFound
 from closeloop_intake.service.registration import register_complaint
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
+from closeloop_shared.http.errors import ApiError
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -50,7 +61,14 @@ async def create_complaint(
     return complaint_view(doc, actor, ctx.vault)
 
 
-@router.get("", summary="List complaints, newest first")
+Sort = Literal["-received_at", "deadline", "severity"]
+
+
+def _contact(what: str) -> Any:
+    return Query(min_length=1, max_length=200, description=f"find the caller: {what}")
+
+
+@router.get("", summary="List complaints: filters, worklists, find the caller")
 async def list_complaints(
     ctx: Context,
     actor: Reader,
@@ -60,11 +78,33 @@ async def list_complaints(
     channel: Channel | None = None,
     kind: Kind | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text search")] = None,
+    assignee: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="`me` (the caller) or an agent id"),
+    ] = None,
+    sort: Annotated[
+        Sort,
+        Query(
+            description="`-received_at` newest first; `deadline` next deadline first (breached "
+            "and soonest on top, none last); `severity` most severe first, then deadline"
+        ),
+    ] = "-received_at",
+    phone: Annotated[str | None, _contact("phone, any format")] = None,
+    email: Annotated[str | None, _contact("e-mail, any case")] = None,
+    customer_id: Annotated[str | None, _contact("customer id")] = None,
+    name: Annotated[str | None, _contact("exact name (NFKC)")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintPage:
     """One page of complaints matching every given filter (department users: only their
-    departments); ``next_cursor`` fetches the next page."""
+    departments); ``next_cursor`` fetches the next page. A contact look-up (``phone``,
+    ``email``, ``customer_id``, ``name``; needs ``pii:read``) goes through blind indexes
+    and adds the customer's history."""
+    contact = {"phone": phone, "email": email, "customer_id": customer_id, "name": name}
+    blind = tuple((k, ctx.blind.index(k, v)) for k, v in contact.items() if v is not None)
+    if blind and not actor.can_read_pii:
+        raise ApiError(403, "forbidden", "finding a caller by contact needs the pii:read scope")
+    scope = actor.departments if actor.department_scoped else None
     flt = ComplaintFilter(
         status=status,
         department=department,
@@ -72,13 +112,20 @@ async def list_complaints(
         channel=channel,
         kind=kind,
         q=q,
-        scope=actor.departments if actor.department_scoped else None,
+        scope=scope,
+        assignee=actor.sub if assignee == "me" else assignee,
+        blind=blind,
     )
     docs, next_cursor = await search_complaints(
-        ctx.repo.collection, flt, cursor=cursor, limit=limit
+        ctx.repo.collection, flt, cursor=cursor, limit=limit, sort=sort
     )
     items = [complaint_view(d, actor, ctx.vault) for d in docs]
-    return ComplaintPage(items=items, next_cursor=next_cursor)
+    history = None
+    if blind:
+        count, last = await customer_history(ctx.repo.collection, blind, scope)
+        summaries = [ComplaintSummary(id=d["_id"], **d) for d in last]
+        history = CustomerHistory(repeat_count=count, last_complaints=summaries)
+    return ComplaintPage(items=items, next_cursor=next_cursor, customer_history=history)
 
 
 @router.get("/{complaint_id}", summary="Read a complaint")

@@ -2,6 +2,11 @@
 
 from fastapi import APIRouter
 
-from closeloop_sla.entrypoints.api import calendars, clocks, policies
+from closeloop_sla.entrypoints.api import at_risk, calendars, clocks, policies
 
-ROUTERS: tuple[APIRouter, ...] = (policies.router, calendars.router, clocks.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    policies.router,
+    calendars.router,
+    clocks.router,
+    at_risk.router,
+)

@@ -92,3 +92,27 @@ class ComplaintClocksRead(BaseModel):
     department: str | None
     severity: str | None
     clocks: list[ClockRead]
+
+
+class AtRiskClockRead(BaseModel):
+    """One clock on the at-risk list."""
+
+    complaint_id: str
+    clock: str
+    deadline: datetime
+    remaining_working_seconds: float = Field(
+        description="working time left in the clock's calendar; negative when overdue"
+    )
+    state: str = Field(description="running, warned (a warning fired) or breached")
+    owner: str | None = Field(default=None, description="the assigned agent, if any")
+    department: str | None = None
+    severity: str | None = None
+
+
+class AtRiskPage(BaseModel):
+    """Clocks running or breached with a deadline by ``until``, most urgent first."""
+
+    as_of: datetime
+    until: datetime
+    items: list[AtRiskClockRead]
+    truncated: bool = Field(description="true when more clocks matched than ``limit``")
