@@ -22,6 +22,7 @@ import orjson
 import pytest
 from e2e_env import E2E, SERVICES, Role, auth, metric, read_topic, record_figures, scrape
 
+from closeloop_devstack.spec_diff import ResponseRecorder, spec_problems
 from closeloop_devstack.waiting import eventually
 from closeloop_intake.config import DEV_WEBHOOK_SECRET
 from closeloop_intake.domain.webhook_signature import signed_headers
@@ -279,7 +280,9 @@ def is_subsequence(wanted: list[str], seen: list[str]) -> bool:
 async def test_complaint_lives_through_every_stage_on_the_real_stack(e2e: E2E) -> None:
     tag = uuid.uuid4().hex[:8]
     people = customers(tag)
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    recorder = ResponseRecorder({service: e2e.url(service) for service in SERVICES})
+    hooks = {"response": [recorder.hook()]}
+    async with httpx.AsyncClient(timeout=30.0, event_hooks=hooks) as client:
         before = {svc: await scrape(client, e2e, svc) for svc in SERVICES}
         ids = {
             "web": await create_by_api(client, e2e, people["web"]),
@@ -323,8 +326,12 @@ async def test_complaint_lives_through_every_stage_on_the_real_stack(e2e: E2E) -
 
         await check_public_stream(e2e, ids, people)
         after = {svc: await scrape(client, e2e, svc) for svc in SERVICES}
+        answered = list(recorder.seen)
+        specs = {svc: (await client.get(e2e.url(svc, "/openapi.json"))).json() for svc in SERVICES}
     check_metrics(before, after)
-    record_figures(lifecycle_complaints=len(ids))
+    record_figures(lifecycle_complaints=len(ids), lifecycle_responses_diffed=len(answered))
+    off_spec = spec_problems(specs, answered)
+    assert not off_spec, "answers the OpenAPI documents do not describe:\n" + "\n".join(off_spec)
 
 
 async def check_public_stream(

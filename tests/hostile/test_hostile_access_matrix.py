@@ -28,6 +28,7 @@ import jwt
 import pytest
 from e2e_env import E2E, SERVICES, Role, auth, record_figures
 
+from closeloop_devstack.spec_diff import ResponseRecorder, spec_problems
 from closeloop_devstack.waiting import eventually
 from closeloop_shared.settings import ServiceSettings
 
@@ -50,17 +51,17 @@ intake   POST /v1/complaints                              -              401 401
 intake   GET  /v1/complaints                              -              401 401 401 403 2xx   2xx   2xx   2xx 2xx 2xx
 intake   GET  /v1/complaints/{complaint_id}               -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
 intake   GET  /v1/complaints/{complaint_id}/timeline      -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
-intake   POST /v1/complaints/{complaint_id}/{action}      notes          401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      acknowledge    401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      start          401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      contact        401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      await-customer 401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      resume         401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      resolve        401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      extend         401 401 401 403 allow allow allow 404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      reopen         401 401 401 403 allow allow 403   404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      close          401 401 401 403 allow allow 403   404 403 allow
-intake   POST /v1/complaints/{complaint_id}/{action}      archive        401 401 401 403 403   allow 403   404 403 allow
+intake   POST /v1/complaints/{complaint_id}/notes         notes          401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/acknowledge   acknowledge    401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/start         start          401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/contact       contact        401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/await-customer await-customer 401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/resume        resume         401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/resolve       resolve        401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/extend        extend         401 401 401 403 allow allow allow 404 403 allow
+intake   POST /v1/complaints/{complaint_id}/reopen        reopen         401 401 401 403 allow allow 403   404 403 allow
+intake   POST /v1/complaints/{complaint_id}/close         close          401 401 401 403 allow allow 403   404 403 allow
+intake   POST /v1/complaints/{complaint_id}/archive       archive        401 401 401 403 403   allow 403   404 403 allow
 intake   POST /v1/channels/webhook/{source}               -              401 401 401 401 401   401   401   401 401 401
 routing  GET  /v1/routing/rules                           -              401 401 401 403 2xx   2xx   2xx   2xx 2xx 2xx
 routing  PUT  /v1/routing/rules                           -              401 401 401 403 403   403   403   403 403 2xx
@@ -307,10 +308,14 @@ async def resolved_survey(client: httpx.AsyncClient, e2e: E2E, admin: dict[str, 
 
 async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) -> None:
     table = rows()
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    # Every answer is recorded and diffed against the published documents at the end.
+    recorder = ResponseRecorder({service: e2e.url(service) for service in SERVICES})
+    hooks = {"response": [recorder.hook()]}
+    async with httpx.AsyncClient(timeout=30.0, event_hooks=hooks) as client:
         published = set()
+        specs = {}
         for service in SERVICES:
-            spec = (await client.get(e2e.url(service, "/openapi.json"))).json()
+            spec = specs[service] = (await client.get(e2e.url(service, "/openapi.json"))).json()
             for path, ops in spec["paths"].items():
                 for method in ops:
                     if path not in PUBLIC:
@@ -346,3 +351,6 @@ async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) 
     cells = len(table) * len(COLUMNS) + len(scoped) * len(AGENT_SCOPE_COLUMNS)
     record_figures(access_matrix_cells=cells)
     assert not wrong, f"{len(wrong)} cells differ:\n" + "\n".join(wrong)
+    off_spec = spec_problems(specs, recorder.seen)
+    record_figures(access_matrix_responses_diffed=len(recorder.seen))
+    assert not off_spec, "answers the OpenAPI documents do not describe:\n" + "\n".join(off_spec)

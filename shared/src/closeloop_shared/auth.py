@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import mark_authenticates, mark_roles
 from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.settings import ServiceSettings
 
@@ -172,6 +173,7 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
+mark_authenticates(current_principal)
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
@@ -184,4 +186,5 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
             raise ApiError(403, "forbidden", f"this action needs one of the roles: {allowed}")
         return principal
 
+    mark_roles(dependency, (r.value for r in roles))
     return dependency

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from closeloop_shared.events import EVENT_TYPES
+from closeloop_shared.events.envelope import producer_of, source_of
 from closeloop_shared.topics import all_topics
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,8 +22,22 @@ ASYNCAPI_PATH = ROOT / "docs" / "asyncapi.json"
 
 
 def event_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schema of every registered event body, by type name."""
-    return {name: info.model.model_json_schema() for name, info in sorted(EVENT_TYPES.items())}
+    """JSON Schema of every registered event body, by type name, annotated with the
+    CloudEvents ``source`` its producer stamps (``x-cloudevents-source``)."""
+    return {
+        name: {**info.model.model_json_schema(), "x-cloudevents-source": _source(name)}
+        for name, info in sorted(EVENT_TYPES.items())
+    }
+
+
+def _source(type_name: str) -> str:
+    return source_of(producer_of(type_name))
+
+
+def _key_descriptions() -> dict[str, str]:
+    """The Kafka key of each event type, as its topic declares it."""
+    keys = {spec.name: spec.key for spec in all_topics()}
+    return {name: keys[info.topic] for name, info in EVENT_TYPES.items()}
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -56,20 +71,21 @@ def asyncapi_document() -> dict[str, Any]:
             "action": "send",
             "channel": {"$ref": f"#/channels/{channel_id}"},
         }
+    keys = _key_descriptions()
     for name, info in sorted(EVENT_TYPES.items()):
         messages[name.replace(".", "_")] = {
             "name": name,
             "title": info.model.__name__,
             "summary": info.summary,
             "contentType": "application/json",
-            "bindings": {"kafka": {"key": {"type": "string", "description": "complaint id"}}},
+            "bindings": {"kafka": {"key": {"type": "string", "description": keys[name]}}},
             "headers": {
                 "type": "object",
                 "properties": {
                     "ce_type": {"const": name},
                     "ce_specversion": {"const": "1.0"},
                     "ce_id": {"type": "string"},
-                    "ce_source": {"type": "string"},
+                    "ce_source": {"const": _source(name)},
                     "ce_subject": {"type": "string"},
                     "ce_time": {"type": "string"},
                 },

@@ -64,7 +64,7 @@ AUDIT_CHECKPOINTS = TopicSpec(
     partitions=1,
     compacted=True,
     retention_ms=-1,
-    key="checkpoint stream id",
+    key='origin of the audit log, always "closeloop-audit"',
 )
 
 MAIN_TOPICS: tuple[TopicSpec, ...] = (

@@ -29,7 +29,7 @@ from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, STAFF_TOPI
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.crypto import Sealer
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
-from closeloop_shared.events.envelope import CloudEvent, decode_event
+from closeloop_shared.events.envelope import CloudEvent, decode_event, source_of
 from closeloop_shared.events.intake import (
     ComplaintAcknowledged,
     ComplaintReceived,
@@ -86,7 +86,7 @@ def received(
         contact_methods=methods,
         customer_sealed=Sealer(settings.pii_key).seal(contact, context="customer"),
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def acknowledged(cid: str, version: int = 2) -> CloudEvent:
@@ -97,7 +97,7 @@ def acknowledged(cid: str, version: int = 2) -> CloudEvent:
         actor="agent-7",
         status=Status.acknowledged,
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> CloudEvent:
@@ -111,7 +111,7 @@ def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> Clou
         basis=basis,
         remedy="Refund of the duplicate charge",
     )
-    return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 def assigned(cid: str, department: str, agent: str) -> CloudEvent:
@@ -129,7 +129,7 @@ def routed(cid: str, department: str) -> CloudEvent:
         rule_set_version=1,
         reason="test",
     )
-    return CloudEvent.of(body, source="closeloop.routing", subject=cid)
+    return CloudEvent.of(body, source=source_of("routing"), subject=cid)
 
 
 async def eventually(

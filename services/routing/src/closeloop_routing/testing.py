@@ -21,7 +21,7 @@ from closeloop_routing.entrypoints.consumers import CONSUMED_TOPICS
 from closeloop_routing.service.configuration import replace_departments, replace_rule_set
 from closeloop_routing.service.context import RoutingContext
 from closeloop_shared.events.common import Channel, Kind, Severity
-from closeloop_shared.events.envelope import CloudEvent, decode_event
+from closeloop_shared.events.envelope import CloudEvent, decode_event, source_of
 from closeloop_shared.events.intake import ComplaintReceived
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
@@ -54,7 +54,7 @@ def complaint_received(
         text=text,
         received_by=received_by,
     )
-    return CloudEvent.of(body, source="closeloop/intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 async def until(check: Callable[[], Awaitable[bool]], within_s: float = 60.0) -> None:

@@ -19,7 +19,7 @@ from closeloop_routing.testing import (
     start_routing,
     until,
 )
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.routing import (
     ComplaintAssigned,
     ComplaintEscalated,
@@ -42,7 +42,7 @@ def _breach(cid: str, clock: str = "first_response") -> CloudEvent:
         deadline=now - timedelta(seconds=1),
         detected_at=now,
     )
-    return CloudEvent.of(body, source="closeloop/sla", subject=cid)
+    return CloudEvent.of(body, source=source_of("sla"), subject=cid)
 
 
 def _warning(cid: str) -> CloudEvent:
@@ -55,7 +55,7 @@ def _warning(cid: str) -> CloudEvent:
         policy_version=1,
         threshold=0.75,
     )
-    return CloudEvent.of(body, source="closeloop/sla", subject=cid)
+    return CloudEvent.of(body, source=source_of("sla"), subject=cid)
 
 
 async def _assigned(routing: RoutingUnderTest, event: CloudEvent) -> ComplaintAssigned:

@@ -14,7 +14,7 @@ import pytest
 from closeloop_routing.service import events
 from closeloop_routing.service.lifecycle import on_complaint_finished, on_complaint_reopened
 from closeloop_routing.testing import RoutingUnderTest, complaint_received, until
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.intake import (
     ChangeEvent,
     ComplaintClosed,
@@ -84,7 +84,7 @@ def _change(cid: str, kind: type[ChangeEvent], version: int) -> CloudEvent:
         ComplaintReopened: {"status": "in_progress", "reason": "customer not satisfied"},
     }
     body = kind(**fields, **extra[kind])
-    return CloudEvent.of(body, source="closeloop/intake", subject=cid)
+    return CloudEvent.of(body, source=source_of("intake"), subject=cid)
 
 
 async def test_resolving_a_complaint_frees_its_agent_for_the_queue_once(

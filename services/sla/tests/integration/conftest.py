@@ -28,7 +28,7 @@ from closeloop_devstack.process import free_port
 from closeloop_devstack.service import ServiceProcess, service_argv
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.events import intake
-from closeloop_shared.events.envelope import CloudEvent, EventData, decode_event
+from closeloop_shared.events.envelope import CloudEvent, EventData, decode_event, source_of
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
 from closeloop_shared.topics import SLA_EVENTS, all_topics
@@ -147,7 +147,7 @@ async def publish(kafka_bootstrap: str) -> AsyncIterator[Callable[..., Any]]:
     async def send(event: EventData | CloudEvent, *, subject: str | None = None) -> CloudEvent:
         if not isinstance(event, CloudEvent):
             cid = subject or str(getattr(event, "complaint_id", ""))
-            event = CloudEvent.of(event, source="closeloop/intake", subject=cid)
+            event = CloudEvent.of(event, source=source_of("intake"), subject=cid)
         await producer.publish(event)
         return event
 

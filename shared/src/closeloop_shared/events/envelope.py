@@ -14,8 +14,24 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from closeloop_shared.events.registry import model_for, type_of
 
 SPEC_VERSION = "1.0"
+SOURCE_PREFIX = "/closeloop/"
 CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]
+
+
+def source_of(service: str) -> str:
+    """The CloudEvents ``source`` of every event ``service`` publishes: ``/closeloop/<service>``.
+
+    One convention for all services (a URI reference, as CloudEvents asks), so consumers and
+    the AsyncAPI document can tell producers apart without a per-service spelling."""
+    return f"{SOURCE_PREFIX}{service}"
+
+
+def producer_of(type_name: str) -> str:
+    """The service that publishes events of ``type_name`` (``closeloop.<domain>.…``); the
+    public projection is intake's."""
+    domain = type_name.split(".")[1]
+    return "intake" if domain == "public" else domain
 
 
 class EventData(BaseModel):

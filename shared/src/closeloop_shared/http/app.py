@@ -15,6 +15,7 @@ from closeloop_shared.http.docs import install_docs
 from closeloop_shared.http.errors import install_error_handlers
 from closeloop_shared.http.json_depth import JsonDepthLimit
 from closeloop_shared.http.middleware import BodyLimit, RequestMetrics
+from closeloop_shared.http.openapi import install_openapi
 from closeloop_shared.http.query_params import reject_unknown_query_parameters
 from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.http.security_headers import PAGE_POLICY, SecurityHeaders
@@ -59,6 +60,7 @@ def create_app(
         storage_uri=settings.rate_limit_storage_uri,
     )
     install_error_handlers(app)
+    install_openapi(app)
     install_database_guard(app, retry_after_s=settings.database_retry_after_s)
     # Outermost last: metrics see every request, then headers, then size, then depth.
     app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from closeloop_shared.database_state import DatabaseState
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import declare_app_errors
 
 OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -110,6 +111,11 @@ def install_database_guard(app: FastAPI, *, retry_after_s: int) -> None:
     """Refuse requests at once while the database is known to be down, and answer a
     database failure during a request with 503 instead of 500."""
     app.add_middleware(DatabaseGuard, retry_after_s=retry_after_s)
+    declare_app_errors(
+        app,
+        {503: "the database is unavailable; see Retry-After"},
+        except_paths=OPERATIONS_PATHS,
+    )
 
     async def database_failed(request: Request, _: Exception) -> Response:
         maybe_applied = request.method not in SAFE_METHODS

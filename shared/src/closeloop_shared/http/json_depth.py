@@ -11,7 +11,7 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from closeloop_shared.http.middleware import _reply, replaying
+from closeloop_shared.http.middleware import replaying, reply_problem
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)  # strings may hold brackets
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -63,6 +63,6 @@ class JsonDepthLimit:
         body = b"".join(chunks)
         if json_depth_exceeds(body, self.max_depth):
             problem = f"the JSON body nests deeper than {self.max_depth} levels"
-            await _reply(send, 400, {"error": "too_deep", "message": problem})
+            await reply_problem(scope, send, 400, "too_deep", problem)
             return
         await self.app(scope, replaying(body, receive), send)

@@ -8,22 +8,30 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from closeloop_shared.http.errors import PROBLEM_CONTENT_TYPE, problem_body
 from closeloop_shared.observability.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 
-async def _reply(send: Send, status: int, body: dict[str, str]) -> None:
+async def reply_problem(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+    """An error as problem details, sent by middleware before the app (and its exception
+    handlers) runs."""
+    body = problem_body(status, code, message, instance=scope.get("path", "/"))
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),
             ],
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+    await reply_problem(scope, send, 413, "too_large", f"request body exceeds {max_bytes} bytes")
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:
@@ -52,12 +60,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        too_large = {
-            "error": "too_large",
-            "message": f"request body exceeds {self.max_bytes} bytes",
-        }
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reply(send, 413, too_large)
+            await _too_large(scope, send, self.max_bytes)
             return
         if declared and declared.isdigit():
             await self.app(scope, receive, send)  # within the limit: stream as declared
@@ -73,7 +77,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _reply(send, 413, too_large)
+                await _too_large(scope, send, self.max_bytes)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

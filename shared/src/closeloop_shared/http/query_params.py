@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import mark_errors
 
 API_PREFIX = "/v1/"
 _declared: dict[int, frozenset[str]] = {}  # id(route) → its query parameter names
@@ -59,3 +60,6 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             f"unknown query parameter: {', '.join(unknown)} (accepted: {accepted})",
             fields=fields,
         )
+
+
+mark_errors(reject_unknown_query_parameters, {422: "an unknown query parameter (named in fields)"})

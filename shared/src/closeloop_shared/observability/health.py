@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 Check = Callable[[], Awaitable[bool] | bool]
 
@@ -40,6 +41,14 @@ class Readiness:
         return results
 
 
+class ReadinessReport(BaseModel):
+    """``/readyz``'s body, 200 or 503 alike: a probe status, not an error (so no problem
+    details: probes and dashboards read ``status`` and ``checks``)."""
+
+    status: str
+    checks: dict[str, bool]
+
+
 def health_router() -> APIRouter:
     """Routes ``/healthz``, ``/readyz`` and ``/metrics`` (never authenticated)."""
     router = APIRouter(tags=["operations"])
@@ -54,7 +63,12 @@ def health_router() -> APIRouter:
             body["checks"] = checks
         return JSONResponse(body, status_code=200 if alive else 503)
 
-    @router.get("/readyz", summary="Readiness: every dependency check passes")
+    @router.get(
+        "/readyz",
+        summary="Readiness: every dependency check passes",
+        response_model=ReadinessReport,
+        responses={503: {"model": ReadinessReport, "description": "a check fails"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         readiness: Readiness = request.app.state.readiness
         checks = await readiness.evaluate()
@@ -64,7 +78,12 @@ def health_router() -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

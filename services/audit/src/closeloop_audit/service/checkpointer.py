@@ -22,11 +22,11 @@ from closeloop_audit.domain.checkpoint import ORIGIN, Checkpoint, checkpoint_due
 from closeloop_audit.metrics import AUDIT_CHECKPOINTS
 from closeloop_audit.service.log_writer import LogWriter
 from closeloop_shared.events.audit import CheckpointSigned
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.kafka.producer import EventProducer
 
 log = logging.getLogger(__name__)
-SOURCE = "closeloop/audit"
+SOURCE = source_of("audit")
 
 
 def _now_ms() -> datetime:

@@ -12,12 +12,12 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.registry import model_for, type_of
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.mongo import Document, IndexSpec
 
-SOURCE = "closeloop.feedback"
+SOURCE = source_of("feedback")
 
 
 def outbox_index(collection: str) -> IndexSpec:

@@ -18,13 +18,13 @@ from closeloop_feedback.domain.insights.daily import DailyInputs, compute_daily_
 from closeloop_feedback.domain.insights.window import DayWindow
 from closeloop_feedback.insights.queries import InsightReads
 from closeloop_feedback.insights.settings import InsightsSettings
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.feedback import DailyReportReady
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.mongo import Document, IndexSpec
 
 REPORTS = "insight_daily_reports"
-SOURCE = "closeloop.feedback"
+SOURCE = source_of("feedback")
 DAILY_PATH = "/v1/reports/daily"
 INDEXES = [IndexSpec(REPORTS, [("published_at", 1)], options={"sparse": True})]
 _EVENT_IDS = uuid.UUID("6f1d3c52-2f4e-4d0b-9a51-4a7c1f0b7d21")

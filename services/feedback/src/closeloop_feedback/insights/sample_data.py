@@ -13,7 +13,7 @@ from typing import Any
 
 from closeloop_shared.crypto import Sealer, pseudonym
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.feedback import SurveyAnswered
 from closeloop_shared.events.intake import (
     ComplaintAcknowledged,
@@ -211,11 +211,11 @@ def _received(case: Case, settings: ServiceSettings) -> ComplaintReceived:
 def case_events(case: Case, settings: ServiceSettings) -> list[CloudEvent]:
     """The events of one case, in the order its services would publish them."""
     cid, version = case.cid, 1
-    events = [CloudEvent.of(_received(case, settings), source="closeloop.intake", subject=cid)]
+    events = [CloudEvent.of(_received(case, settings), source=source_of("intake"), subject=cid)]
     for step in case.steps:
         common: dict[str, Any] = {"complaint_id": cid, "at": step.at}
         body: Any
-        source = "closeloop.intake"
+        source = source_of("intake")
         if step.kind in STATUS_OF:
             version += 1
             change = {
@@ -241,17 +241,17 @@ def case_events(case: Case, settings: ServiceSettings) -> list[CloudEvent]:
             else:
                 body = ComplaintClosed(**change)
         elif step.kind == "routed":
-            source = "closeloop.routing"
+            source = source_of("routing")
             body = ComplaintRouted(
                 **common, department=case.department, rule_set_version=1, reason="sample"
             )
         elif step.kind == "assigned":
-            source = "closeloop.routing"
+            source = source_of("routing")
             body = ComplaintAssigned(
                 **common, department=case.department, assignee=case.agent or ""
             )
         elif step.kind == "clock_met":
-            source = "closeloop.sla"
+            source = source_of("sla")
             body = ClockMet(
                 **common,
                 clock=step.data["clock"],
@@ -263,7 +263,7 @@ def case_events(case: Case, settings: ServiceSettings) -> list[CloudEvent]:
                 working_seconds=step.data["seconds"],
             )
         elif step.kind == "clock_breached":
-            source = "closeloop.sla"
+            source = source_of("sla")
             body = ClockBreached(
                 **common,
                 clock=step.data["clock"],
@@ -275,7 +275,7 @@ def case_events(case: Case, settings: ServiceSettings) -> list[CloudEvent]:
                 detected_at=step.at,
             )
         else:
-            source = "closeloop.feedback"
+            source = source_of("feedback")
             body = SurveyAnswered(
                 **common,
                 survey_id=f"srv-{cid}",

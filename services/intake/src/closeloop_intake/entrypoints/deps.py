@@ -18,6 +18,7 @@ from closeloop_intake.service.admission import Admission, Overloaded
 from closeloop_intake.service.context import Actor, ServiceContext
 from closeloop_shared.auth import Principal, current_principal
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import mark_authenticates, mark_errors, mark_roles
 
 READ_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.DEPARTMENT, Role.AUDITOR, Role.ADMIN})
 CREATE_ROLES = frozenset({Role.CHANNEL, Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
@@ -42,6 +43,9 @@ async def _principal(request: Request) -> Principal:
     return current_principal(request)
 
 
+mark_authenticates(_principal)
+
+
 def _requiring(roles: frozenset[Role], what: str) -> object:
     async def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
         actor = actor_from(principal)
@@ -50,6 +54,7 @@ def _requiring(roles: frozenset[Role], what: str) -> object:
             raise ApiError(403, "forbidden", f"{what} needs one of the roles: {allowed}")
         return actor
 
+    mark_roles(dependency, (r.value for r in roles))
     return Depends(dependency)
 
 
@@ -105,6 +110,7 @@ async def _admit(request: Request) -> None:
         ) from None
 
 
+mark_errors(_admit, {429: "the pipeline behind intake is over its bound; see Retry-After"})
 ADMITTED = Depends(_admit)
 Context = Annotated[ServiceContext, Depends(_context)]
 Settings = Annotated[IntakeSettings, Depends(_settings)]

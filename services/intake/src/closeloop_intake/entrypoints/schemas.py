@@ -51,6 +51,25 @@ class AttachmentIn(StrictBody):
 class ComplaintCreate(StrictBody):
     """``POST /v1/complaints``: only channel, kind, customer and description are required."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "kind": "complaint",
+                    "customer": {"name": "Li Wei", "phone": "+8613800138000"},
+                    "description": "The washing machine delivered on 1 March leaks.",
+                    "demand": "Replace the machine",
+                    "product": "WM-800",
+                    "category": "product_quality",
+                    "language": "zh-CN",
+                }
+            ]
+        },
+    )
+
     channel: Channel
     kind: Kind
     customer: CustomerIn

@@ -17,9 +17,10 @@ from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import SeverityRule
 from closeloop_intake.domain.taxonomy import Taxonomy
+from closeloop_shared.events.envelope import source_of
 from closeloop_shared.mongo import Document
 
-SOURCE = "/closeloop/intake"  # ce_source of every event intake publishes
+SOURCE = source_of("intake")  # ce_source of every event intake publishes
 
 
 @dataclass(frozen=True)

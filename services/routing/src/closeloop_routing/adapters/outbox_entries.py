@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.registry import model_for
 
-SOURCE = "closeloop/routing"
+SOURCE = source_of("routing")
 
 
 def to_entry(event: CloudEvent, cause: str | None) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from typing import TypedDict
 
 from closeloop_shared.durations import format_duration
 from closeloop_shared.events import sla
-from closeloop_shared.events.envelope import CloudEvent
+from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_sla.domain import clock_effects as fx
 from closeloop_sla.domain.clock_coverage import CoverageGap
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks
 
-SOURCE = "closeloop/sla"
+SOURCE = source_of("sla")
 ID_NAMESPACE = uuid.UUID("6d1c5a8e-3b7f-5b0e-9a51-7c2f0e1d4b63")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -21,6 +21,11 @@ from closeloop_shared.http.errors import ApiError
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 _STATUS = {"not_found": 404, "not_checkpointed": 409, "invalid": 422, "inconsistent": 409}
+PROOF_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such entry or checkpoint"},
+    409: {"description": "the size is not a signed checkpoint, or the log is inconsistent"},
+    422: {"description": "the sizes or seq are out of range"},
+}
 
 
 def _api_error(exc: ProofError) -> ApiError:
@@ -32,7 +37,11 @@ async def public_key(ctx: Context, _: Caller) -> PublicKeyRead:
     return PublicKeyRead(key_id=ctx.signer.key_id, public_key=ctx.signer.public_key_b64)
 
 
-@router.get("/checkpoints/latest", summary="The latest signed checkpoint")
+@router.get(
+    "/checkpoints/latest",
+    summary="The latest signed checkpoint",
+    responses={404: {"description": "no checkpoint has been signed yet"}},
+)
 async def latest_checkpoint(ctx: Context, _: Auditor) -> CheckpointRead:
     stored = await ctx.checkpoints.latest()
     if stored is None:
@@ -58,6 +67,7 @@ async def list_checkpoints(
     "/proofs/consistency",
     summary="Consistency proof between two checkpoints",
     response_model_by_alias=True,
+    responses=PROOF_ERRORS,
 )
 async def consistency_proof(
     ctx: Context,
@@ -80,7 +90,7 @@ async def consistency_proof(
     )
 
 
-@router.get("/proofs/{seq}", summary="Inclusion proof of an entry")
+@router.get("/proofs/{seq}", summary="Inclusion proof of an entry", responses=PROOF_ERRORS)
 async def inclusion_proof(
     seq: Annotated[int, Path(ge=1, le=MAX_SEQ)],
     ctx: Context,

@@ -70,9 +70,22 @@ async def _survey_for(feedback: FeedbackDep, token: str) -> tuple[SurveyToken, d
     return grant, doc
 
 
+# A browser (form post, or the link opened) gets HTML pages, refusals included; a JSON
+# client gets JSON and problem details.
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+REFUSAL_PAGES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "malformed link", "content": HTML},
+    403: {"description": "forged link", "content": HTML},
+    404: {"description": "no such survey", "content": HTML},
+    409: {"description": "already answered", "content": HTML},
+    410: {"description": "expired (or no longer applies)", "content": HTML},
+}
+
+
 @router.get(
     "/v1/surveys/{token}",
     response_class=HTMLResponse,
+    responses=REFUSAL_PAGES,
     summary="The satisfaction survey form (HTML, zh-CN or en; works without JavaScript)",
 )
 async def survey_form(token: str, feedback: FeedbackDep, lang: str | None = None) -> Response:
@@ -128,12 +141,11 @@ def _rate_limited(token: str, feedback: FeedbackDep) -> int:
         }
     },
     responses={
-        400: {"description": "malformed link or body"},
-        403: {"description": "forged link"},
-        409: {"description": "already answered"},
-        410: {"description": "expired (or no longer applies)"},
-        422: {"description": "invalid answer; each bad field named"},
-        429: {"description": "rate limited; see Retry-After"},
+        200: {"description": "answered (the thank-you page for a browser)", "content": HTML},
+        **REFUSAL_PAGES,
+        400: {"description": "malformed link or body", "content": HTML},
+        422: {"description": "invalid answer; each bad field named", "content": HTML},
+        429: {"description": "rate limited; see Retry-After", "content": HTML},
     },
 )
 async def answer_survey(token: str, request: Request, feedback: FeedbackDep) -> Response:

@@ -33,6 +33,7 @@ router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Register a complaint",
+    responses={409: {"description": "the Idempotency-Key was first sent with another body"}},
     dependencies=[ADMITTED],
 )
 async def create_complaint(

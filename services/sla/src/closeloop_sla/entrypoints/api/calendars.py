@@ -35,7 +35,11 @@ async def get_calendars(parts: Container, _: Reader, service: Policies) -> Calen
     return current_calendars(parts.library)
 
 
-@router.put("", summary="Replace the calendar set (new clocks count in the new versions)")
+@router.put(
+    "",
+    summary="Replace the calendar set (new clocks count in the new versions)",
+    responses={409: {"description": "the set changed meanwhile; read it again and retry"}},
+)
 async def put_calendars(
     body: CalendarSetWrite, parts: Container, editor: Editor, service: Policies
 ) -> CalendarSetRead:

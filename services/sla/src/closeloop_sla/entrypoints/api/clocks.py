@@ -24,7 +24,11 @@ from closeloop_sla.entrypoints.api.schemas import ClockRead, ComplaintClocksRead
 router = APIRouter(prefix="/v1/sla/complaints", tags=["clocks"])
 
 
-@router.get("/{complaint_id}", summary="Every clock of a complaint")
+@router.get(
+    "/{complaint_id}",
+    summary="Every clock of a complaint",
+    responses={503: {"description": "the complaint's clocks live on another worker"}},
+)
 async def get_clocks(complaint_id: str, parts: Container, caller: Reader) -> ComplaintClocksRead:
     raw = parts.store.lookup(complaint_id)
     if raw is None:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from closeloop_shared.auth import Principal, Role, require_roles
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.openapi import mark_errors
 from closeloop_sla.container import SlaContainer
 from closeloop_sla.service.policy_service import InvalidSet, PolicyService
 
@@ -24,6 +25,9 @@ def policy_service(request: Request) -> PolicyService:
     if service is None:
         raise ApiError(503, "unavailable", "policies are not loaded yet; retry shortly")
     return service
+
+
+mark_errors(policy_service, {503: "policies are not loaded yet; retry shortly"})
 
 
 def unusable(exc: InvalidSet, what: str) -> ApiError:

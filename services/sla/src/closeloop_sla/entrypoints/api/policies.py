@@ -37,6 +37,7 @@ async def get_policies(parts: Container, _: Reader, service: Policies) -> Policy
     "",
     summary="Replace the policy set (applies to new complaints; reapply=true also moves "
     "running clocks onto it)",
+    responses={409: {"description": "the set changed meanwhile; read it again and retry"}},
 )
 async def put_policies(
     body: PolicySetWrite,
