@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 TEST_DIRS := shared/tests devstack/tests cli/tests $(wildcard services/*/tests) \
 	$(sort $(dir $(wildcard tests/*/*.py)))
 
-.PHONY: help setup database tools run test test-unit lint format schemas bench clean
+.PHONY: help setup database tools report-fonts run test test-unit lint format schemas bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,10 +25,13 @@ database: setup ## compile the local database server (secantusd-rs) once per mac
 	@command -v cmake >/dev/null || { echo "CMake is required to compile secantusd-rs: apt-get install -y cmake"; exit 1; }
 	@$(RUN) python -m closeloop_devstack database-build >/dev/null
 
-tools: setup ## install promtool and kustomize used by the static validation tests
+tools: setup ## install the validators of tests/ops (kustomize, kubeconform, promtool, ...)
 	@bash tools/ops/install_tools.sh
 
-run: setup database ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
+report-fonts: ## install the service report's CJK font (fonts-noto-cjk) and pdftotext
+	@bash tools/ops/install_tools.sh report-fonts
+
+run: setup database report-fonts ## start Kafka, SecantusDB, the SMTP sink and the five services (Ctrl-C stops all)
 	@$(RUN) python -m closeloop_devstack run
 
 test: setup tools database ## run unit, integration, ops and end-to-end tests

@@ -368,7 +368,7 @@ async def _run(
     mongo.start(timeout=120)
     port = free_port()
     env = os.environ | {
-        "CLOSELOOP_ENV": "test",
+        "CLOSELOOP_ENV": "development",
         "CLOSELOOP_LOG_LEVEL": "INFO",
         "CLOSELOOP_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "CLOSELOOP_MONGO_URI": mongo.uri,

@@ -10,10 +10,9 @@ public stream (no personal data on it, nor on any other topic) and every service
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import re
 import smtplib
+import time
 import uuid
 from email.message import EmailMessage
 from typing import Any
@@ -25,6 +24,7 @@ from e2e_env import E2E, SERVICES, Role, auth, metric, read_topic, record_figure
 
 from closeloop_devstack.waiting import eventually
 from closeloop_intake.config import DEV_WEBHOOK_SECRET
+from closeloop_intake.domain.webhook_signature import signed_headers
 from closeloop_shared.topics import COMPLAINTS_PUBLIC, MAIN_TOPICS
 
 pytestmark = pytest.mark.e2e
@@ -89,8 +89,8 @@ async def create_by_webhook(client: httpx.AsyncClient, e2e: E2E, customer: dict[
             "external_id": f"tp-{uuid.uuid4()}",
         }
     )
-    signature = "sha256=" + hmac.new(DEV_WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-Closeloop-Signature": signature}
+    signed = signed_headers(DEV_WEBHOOK_SECRET, raw, timestamp=int(time.time()))
+    headers = {"Content-Type": "application/json", **signed}
     url = e2e.url("intake", "/v1/channels/webhook/review-site")
     forged = await client.post(url, content=raw, headers=headers | {"X-Closeloop-Signature": "x"})
     assert forged.status_code == 401

@@ -71,6 +71,8 @@ routing  GET  /v1/routing/agents/{agent_id}               -              401 401
 routing  PUT  /v1/routing/agents/{agent_id}               -              401 401 401 403 2xx   2xx   403   403 403 2xx
 routing  GET  /v1/routing/complaints/{complaint_id}       -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
 routing  POST /v1/complaints/{complaint_id}/transfer      -              401 401 401 403 allow allow 403   403 403 allow
+routing  POST /v1/complaints/{complaint_id}/take          -              401 401 401 403 allow 403   403   403 403 403
+routing  POST /v1/complaints/{complaint_id}/assign        -              401 401 401 403 403   allow 403   403 403 allow
 sla      GET  /v1/sla/complaints/{complaint_id}           -              401 401 401 403 2xx   2xx   2xx   404 403 2xx
 sla      GET  /v1/sla/policies                            -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
 sla      PUT  /v1/sla/policies                            -              401 401 401 403 403   2xx   403   403 403 2xx
@@ -88,6 +90,9 @@ feedback POST /v1/reports/daily/run                       -              401 401
 feedback GET  /v1/reports/improvements                    -              401 401 401 403 403   2xx   403   403 403 2xx
 feedback POST /v1/reports/improvements                    -              401 401 401 403 403   2xx   403   403 403 2xx
 feedback GET  /v1/reports/service                         -              401 401 401 403 403   2xx   403   403 2xx 2xx
+feedback GET  /v1/notifications                          -              401 401 401 403 2xx   2xx   2xx   2xx 403 2xx
+feedback POST /v1/notifications/{notification_id}/read   -              401 401 401 403 404   404   404   404 403 404
+feedback POST /v1/sms/receipts                          -              401 401 401 401 401   401   401   401 401 401
 audit    GET  /v1/audit/complaints/{complaint_id}         -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/verify                            -              401 401 401 403 403   403   403   403 2xx 2xx
 audit    GET  /v1/audit/public-key                        -              401 401 401 2xx 2xx   2xx   2xx   2xx 2xx 2xx
@@ -172,6 +177,7 @@ def request_for(row: Row, fx: Fixture) -> tuple[str, dict[str, Any]]:
         agent_id=fx.assignee,
         survey_id=fx.survey_id,
         task_id="no-such-task",
+        notification_id="no-such-notification",
         seq=1,
     )
     options: dict[str, Any] = {}
@@ -233,6 +239,7 @@ async def prepare(client: httpx.AsyncClient, e2e: E2E) -> Fixture:
             "to_department": doc["department"],
             "reason": "matrix: same department",
         },
+        "routing POST /v1/complaints/{complaint_id}/assign": {"agent": doc["assignee"]},
         "sla PUT /v1/sla/policies": {"policies": [strip(p) for p in policies["policies"]]},
         "sla PUT /v1/sla/calendars": {"calendars": [strip(c) for c in custom]},
         "feedback POST /v1/surveys/{survey_id}/phone-answer": {"score": 4, "solved": True},

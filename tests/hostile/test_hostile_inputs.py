@@ -5,8 +5,6 @@ every service stays ready."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +17,7 @@ import pytest
 from e2e_env import E2E, SERVICES, Role, auth, record_figures
 
 from closeloop_intake.config import DEV_WEBHOOK_SECRET
+from closeloop_intake.domain.webhook_signature import signed_headers
 from closeloop_shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.e2e
@@ -163,13 +162,9 @@ async def test_operator_objects_in_any_field_are_refused_naming_the_field(e2e: E
             named = {f["field"] for f in reply.json().get("fields", [])}
             assert any(path[-1] in n for n in named), (path, named)
         raw = orjson.dumps(with_operator(("description",)))
-        signature = (
-            "sha256=" + hmac.new(DEV_WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        )
+        signed = signed_headers(DEV_WEBHOOK_SECRET, raw, timestamp=int(time.time()))
         hook = await client.post(
-            e2e.url("intake", "/v1/channels/webhook/hostile"),
-            content=raw,
-            headers=JSON | {"X-Closeloop-Signature": signature},
+            e2e.url("intake", "/v1/channels/webhook/hostile"), content=raw, headers=JSON | signed
         )
         assert refused(hook, 422), hook.text
         _cases.append(len(fields) + 1)

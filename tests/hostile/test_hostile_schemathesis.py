@@ -2,10 +2,12 @@
 (valid and invalid, every operation) must never get a 5xx, and every documented response
 must match its schema and content type.
 
-Runs with an admin token so requests reach the handlers; the example count is bounded for
-CI (``CLOSELOOP_SCHEMATHESIS_EXAMPLES``, default 10 per operation) and the seed is fixed
-(``CLOSELOOP_SCHEMATHESIS_SEED``) so a failure reproduces. These tests run last in the
-session (see tests/e2e/conftest.py): they PUT generated routing and SLA configurations.
+Every operation, bodies included (the public survey answer and the webhook too), with each
+role's token in turn and webhook bodies signed (``schemathesis_hooks.py``); the example
+count is bounded for CI (``CLOSELOOP_SCHEMATHESIS_EXAMPLES``, default 12 per operation: two
+per role) and the seed is fixed (``CLOSELOOP_SCHEMATHESIS_SEED``) so a failure reproduces.
+These tests run last in the session (see tests/e2e/conftest.py): they PUT generated routing
+and SLA configurations.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from e2e_env import E2E, SERVICES, Role, auth, record_figures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-EXAMPLES = int(os.environ.get("CLOSELOOP_SCHEMATHESIS_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("CLOSELOOP_SCHEMATHESIS_EXAMPLES", "12"))
+HOOKS_DIR = Path(__file__).resolve().parent
+ROLES = {"admin", "agent", "supervisor", "department", "auditor", "channel"}
 SEED = int(os.environ.get("CLOSELOOP_SCHEMATHESIS_SEED", "20261122"))
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
 _cases: dict[str, int] = {}
@@ -62,8 +66,14 @@ def test_generated_requests_never_get_a_5xx_and_match_the_schema(
 ) -> None:
     token = auth(Role.admin, sub="schemathesis")["Authorization"]
     command = schemathesis_command(e2e.url(service), token, tmp_path / "report")
+    roles_log = tmp_path / "roles.log"
+    env = os.environ | {
+        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HOOKS_DIR), os.environ.get("PYTHONPATH")])),
+        "CLOSELOOP_SCHEMATHESIS_ROLES_LOG": str(roles_log),
+    }
     done = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=540, check=False
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=540, check=False, env=env
     )
     reports = sorted((tmp_path / "report").glob("*.json"))
     assert reports, f"schemathesis wrote no report:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
@@ -74,6 +84,8 @@ def test_generated_requests_never_get_a_5xx_and_match_the_schema(
         **{f"schemathesis_cases_{name}": n for name, n in _cases.items()},
     )
     assert report["operations"]["tested"] > 0, done.stdout[-3000:]
+    used = set(roles_log.read_text().split()) if roles_log.exists() else set()
+    assert used == ROLES, f"{service}: roles used {sorted(used)}\n{done.stdout[-2000:]}"
     assert done.returncode == 0 and not report["failures"], (
         f"{service}: {report['failures']}\n{done.stdout[-6000:]}"
     )

@@ -1,5 +1,6 @@
-"""Fixtures of the operability tests: the external validators (kustomize, promtool, amtool),
-the repository's generator scripts, and schema validation of Kubernetes objects.
+"""Fixtures of the operability tests: the external validators (kustomize, kubeconform,
+promtool, amtool, grafana-strict), the repository's generator scripts, and schema validation
+of Kubernetes objects.
 
 The validators are installed by ``tools/ops/install_tools.sh`` (``make tools``). A missing
 one FAILS the tests that need it with the install command: CI installs them, so a skip would
@@ -61,6 +62,18 @@ def repo_root() -> Path:
 def kustomize() -> Path:
     """The pinned kustomize (<repo>/.cache/bin/kustomize), failing loudly when absent."""
     return _require_tool("kustomize", [REPO_ROOT / ".cache" / "bin" / "kustomize"])
+
+
+@pytest.fixture(scope="session")
+def kubeconform() -> Path:
+    """The pinned kubeconform (<repo>/.cache/bin/kubeconform), failing loudly when absent."""
+    return _require_tool("kubeconform", [REPO_ROOT / ".cache" / "bin" / "kubeconform"])
+
+
+@pytest.fixture(scope="session")
+def grafana_strict() -> Path:
+    """tools/grafana-strict built into <repo>/.cache/bin, failing loudly when absent."""
+    return _require_tool("grafana-strict", [REPO_ROOT / ".cache" / "bin" / "grafana-strict"])
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +159,12 @@ def strict_schema(schema: Any) -> Any:
     ):
         result["additionalProperties"] = False
     return result
+
+
+@pytest.fixture(scope="session", name="strict_schema")
+def strict_schema_fixture() -> Callable[[Any], Any]:
+    """``strict_schema(schema)``: a CRD schema in which unknown fields are errors."""
+    return strict_schema
 
 
 def _crd_validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:

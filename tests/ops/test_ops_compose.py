@@ -125,6 +125,7 @@ def test_services_are_built_from_their_dockerfiles_and_run_like_in_kubernetes(
         env = service["environment"]
         assert env["CLOSELOOP_ENV"] == "production"
         assert env["CLOSELOOP_HTTP_HOST"] == "0.0.0.0"
+        assert env["CLOSELOOP_FORWARDED_ALLOW_IPS"] != "*"  # a trusted proxy, not everyone
         assert env["CLOSELOOP_KAFKA_BOOTSTRAP"] == "kafka:9092"
         assert env["CLOSELOOP_MONGO_URI"].endswith("@mongo:27017/?authSource=admin")
         assert env[f"CLOSELOOP_{name.upper()}_PORT"] == str(port)

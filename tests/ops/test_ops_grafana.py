@@ -106,3 +106,28 @@ def test_the_sla_overview_shows_the_objective_and_breaches_by_clock_and_severity
         assert fragment in queries
     csat = " ".join(expr for _, expr in panel_queries(dashboards["csat.json"]))
     assert "closeloop_csat_ratio" in csat and "closeloop_surveys_total" in csat
+
+
+def test_dashboards_pass_the_foundation_sdks_strict_decoder(
+    repo_root: Path, grafana_strict: Path, tool_runner: Runner
+) -> None:
+    """grafana-foundation-sdk's strict decoder (tools/grafana-strict) loads every committed
+    dashboard: no required panel option missing, no unexpected field."""
+    paths = sorted((repo_root / "deploy" / "grafana" / "dashboards").glob("*.json"))
+    result = tool_runner(grafana_strict, *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": ok (") == len(DASHBOARDS)
+
+
+def test_the_strict_decoder_rejects_a_panel_missing_its_options(
+    dashboards: dict[str, dict[str, Any]], grafana_strict: Path, tool_runner: Runner, tmp_path: Path
+) -> None:
+    """The check above can fail: a stat panel without its required options is rejected."""
+    board = dashboards["csat.json"]
+    stat_panel = next(p for p in board["panels"] if p["type"] == "stat")
+    del stat_panel["options"]["graphMode"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(board))
+    result = tool_runner(grafana_strict, broken)
+    assert result.returncode == 1
+    assert "options.graphMode: required field is missing" in result.stdout

@@ -6,6 +6,7 @@ PDBs, secrets by reference, NetworkPolicies in prod)."""
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -119,6 +120,8 @@ def test_services_read_their_production_settings_and_secrets_by_reference(
             env = {e["name"]: e for e in container["env"]}
             assert env["CLOSELOOP_ENV"]["value"] == "production"
             assert env["CLOSELOOP_HTTP_HOST"]["value"] == "0.0.0.0"
+            trusted = env["CLOSELOOP_FORWARDED_ALLOW_IPS"]["valueFrom"]["configMapKeyRef"]
+            assert trusted["key"] == "forwarded-allow-ips"
             port = container["ports"][0]["containerPort"]
             assert env[f"CLOSELOOP_{name.upper()}_PORT"]["value"] == str(port)
             for required in ("CLOSELOOP_PII_KEY", "CLOSELOOP_PSEUDONYM_KEY", "CLOSELOOP_MONGO_URI"):
@@ -128,6 +131,18 @@ def test_services_read_their_production_settings_and_secrets_by_reference(
                     assert "secretKeyRef" in entry.get("valueFrom", {}), (
                         f"{name}: {variable} must come from a Secret"
                     )
+
+
+def test_trusted_proxies_are_a_network_never_everyone(built_overlays: dict[str, Documents]) -> None:
+    for documents in built_overlays.values():
+        (config,) = [
+            c
+            for c in of_kind(documents, "ConfigMap").values()
+            if "forwarded-allow-ips" in c["data"]
+        ]
+        for network in config["data"]["forwarded-allow-ips"].split(","):
+            assert network.strip() != "*"
+            ipaddress.ip_network(network.strip())  # an address or CIDR uvicorn accepts
 
 
 def test_intake_listens_for_email_and_sla_workers_keep_a_stable_group_identity(

@@ -1,8 +1,11 @@
-"""Generate the Grafana dashboards (deploy/grafana/dashboards/*.json).
+"""Generate the Grafana dashboards (deploy/grafana/dashboards/*.json) with
+grafana-foundation-sdk's builders.
 
 Three dashboards, provisioned by docker compose (deploy/grafana/provisioning): the SLA
-overview, the pipeline health and CSAT. They are rendered from the panel lists below so the
-JSON stays uniform; run ``uv run python tools/ops/gen_grafana_dashboards.py`` after editing, or
+overview, the pipeline health and CSAT. The panel lists below say what each shows; the SDK
+builds the JSON (panel options, defaults, layout), so it loads in the SDK's strict decoder
+(tools/grafana-strict, tests/ops/test_ops_grafana.py). Run
+``uv run python tools/ops/gen_grafana_dashboards.py`` after editing, or
 with ``--check`` to fail when a committed dashboard is stale.
 """
 
@@ -15,11 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grafana_foundation_sdk.builders import bargauge, common, prometheus, stat, timeseries
+from grafana_foundation_sdk.builders import dashboard as sdk_dashboard
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as common_models
+from grafana_foundation_sdk.models import dashboard as sdk_models
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO_ROOT / "deploy" / "grafana" / "dashboards"
-DATASOURCE = {"type": "prometheus", "uid": "prometheus"}  # provisioning/datasources
+# provisioning/datasources
+DATASOURCE = sdk_models.DataSourceRef(type_val="prometheus", uid="prometheus")
 SERVICES = 'job=~"intake|routing|sla|feedback|audit"'
 API_ROUTES = 'route!~"/healthz|/readyz|/metrics"'
+
+
+PanelBuilder = timeseries.Panel | stat.Panel | bargauge.Panel
 
 
 @dataclass(frozen=True)
@@ -46,83 +59,80 @@ class Panel:
     maximum: float | None = None
 
 
-def _field_config(panel: Panel) -> dict[str, Any]:
-    defaults: dict[str, Any] = {"unit": panel.unit}
-    if panel.minimum is not None:
-        defaults["min"] = panel.minimum
-    if panel.maximum is not None:
-        defaults["max"] = panel.maximum
-    if panel.thresholds:
-        steps = [{"value": value, "color": colour} for value, colour in panel.thresholds]
-        defaults["thresholds"] = {"mode": "absolute", "steps": steps}
-    return {"defaults": defaults, "overrides": []}
+def _thresholds(panel: Panel) -> sdk_dashboard.ThresholdsConfig:
+    steps = [sdk_models.Threshold(value=value, color=colour) for value, colour in panel.thresholds]
+    return sdk_dashboard.ThresholdsConfig().mode(sdk_models.ThresholdsMode.ABSOLUTE).steps(steps)
 
 
-def _panel_json(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
-    if panel.kind == "row":
-        return {
-            "id": panel_id,
-            "type": "row",
-            "title": panel.title,
-            "collapsed": False,
-            "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
-            "panels": [],
-        }
-    targets = [
-        {
-            "refId": chr(ord("A") + index),
-            "datasource": DATASOURCE,
-            "expr": query.expr,
-            "legendFormat": query.legend,
-        }
-        for index, query in enumerate(panel.queries)
-    ]
-    options: dict[str, Any] = {}
+def _last_value() -> common.ReduceDataOptions:
+    return common.ReduceDataOptions().calcs(["lastNotNull"]).fields("").values(False)
+
+
+def _visualisation(panel: Panel) -> PanelBuilder:
+    """The SDK's builder of ``panel.kind`` with the options that kind needs."""
     if panel.kind == "timeseries":
-        options = {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True}}
-    elif panel.kind in ("stat", "bargauge"):
-        options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
-    return {
-        "id": panel_id,
-        "type": panel.kind,
-        "title": panel.title,
-        "description": panel.description,
-        "datasource": DATASOURCE,
-        "gridPos": {"h": panel.height, "w": panel.width, "x": x, "y": y},
-        "targets": targets,
-        "fieldConfig": _field_config(panel),
-        "options": options,
-    }
+        legend = (
+            common.VizLegendOptions()
+            .display_mode(common_models.LegendDisplayMode.LIST)
+            .placement(common_models.LegendPlacement.BOTTOM)
+            .show_legend(True)
+        )
+        return timeseries.Panel().legend(legend)
+    if panel.kind == "stat":
+        return stat.Panel().reduce_options(_last_value())
+    if panel.kind == "bargauge":
+        return bargauge.Panel().reduce_options(_last_value())
+    raise ValueError(f"unknown panel kind {panel.kind!r}")
+
+
+def _panel(panel: Panel, panel_id: int) -> PanelBuilder:
+    builder = (
+        _visualisation(panel)
+        .id(panel_id)
+        .title(panel.title)
+        .description(panel.description)
+        .datasource(DATASOURCE)
+        .span(panel.width)
+        .height(panel.height)
+        .unit(panel.unit)
+    )
+    for index, query in enumerate(panel.queries):
+        builder = builder.with_target(
+            prometheus.Dataquery()
+            .ref_id(chr(ord("A") + index))
+            .datasource(DATASOURCE)
+            .expr(query.expr)
+            .legend_format(query.legend)
+        )
+    if panel.minimum is not None:
+        builder = builder.min(panel.minimum)
+    if panel.maximum is not None:
+        builder = builder.max(panel.maximum)
+    if panel.thresholds:
+        builder = builder.thresholds(_thresholds(panel))
+    return builder
 
 
 def dashboard(uid: str, title: str, description: str, panels: list[Panel]) -> dict[str, Any]:
-    """A dashboard with ``panels`` laid out left to right, top to bottom on a 24-wide grid."""
-    laid_out: list[dict[str, Any]] = []
-    x = y = row_height = 0
+    """The dashboard as JSON, laid out by the SDK left to right, top to bottom."""
+    board = (
+        sdk_dashboard.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["closeloop"])
+        .timezone("browser")
+        .readonly()
+        .tooltip(sdk_models.DashboardCursorSync.CROSSHAIR)
+        .refresh("30s")
+        .time("now-6h", "now")
+    )
     for panel_id, panel in enumerate(panels, start=1):
-        width = 24 if panel.kind == "row" else panel.width
-        if x + width > 24 or panel.kind == "row":
-            x, y, row_height = 0, y + row_height, 0
-        laid_out.append(_panel_json(panel, panel_id, x, y))
-        height = 1 if panel.kind == "row" else panel.height
-        x, row_height = x + width, max(row_height, height)
-    return {
-        "uid": uid,
-        "title": title,
-        "description": description,
-        "tags": ["closeloop"],
-        "timezone": "browser",
-        "editable": False,
-        "graphTooltip": 1,
-        "refresh": "30s",
-        "schemaVersion": 39,
-        "version": 1,
-        "time": {"from": "now-6h", "to": "now"},
-        "annotations": {"list": []},
-        "templating": {"list": []},
-        "links": [],
-        "panels": laid_out,
-    }
+        if panel.kind == "row":
+            board = board.with_row(sdk_dashboard.Row(panel.title).id(panel_id))
+        else:
+            board = board.with_panel(_panel(panel, panel_id))
+    encoded: dict[str, Any] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
+    return encoded
 
 
 RATE = "$__rate_interval"

@@ -133,6 +133,8 @@ COMMON_SECRET_ENV: tuple[tuple[str, str], ...] = (
 COMMON_CONFIG_ENV: tuple[tuple[str, str], ...] = (
     ("CLOSELOOP_KAFKA_BOOTSTRAP", "kafka-bootstrap"),
     ("CLOSELOOP_LOG_LEVEL", "log-level"),
+    # the ingress controller's addresses: only its X-Forwarded-For names the client
+    ("CLOSELOOP_FORWARDED_ALLOW_IPS", "forwarded-allow-ips"),
 )
 
 

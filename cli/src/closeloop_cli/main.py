@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from closeloop_cli import audit_cmd, report_cmd, token_cmd
+from closeloop_cli import audit_cmd, calendars_cmd, report_cmd, token_cmd
 
-COMMANDS = (token_cmd, audit_cmd, report_cmd)
+COMMANDS = (token_cmd, audit_cmd, report_cmd, calendars_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,6 +37,9 @@ def register(sub: Any) -> None:
     )
     service.add_argument("--format", choices=FORMATS, default="html")
     service.add_argument(
+        "--lang", choices=("en", "zh-CN"), default="en", help="language of the report"
+    )
+    service.add_argument(
         "--out", type=Path, default=None, help="default: service-report-<period>.<format>"
     )
     service.add_argument("--mongo-uri", default=_default_uri(), help="feedback database server")
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from pymongo.errors import PyMongoError
 
     from closeloop_feedback.domain.insights.periods import parse_period
+    from closeloop_feedback.domain.notices import Language
+    from closeloop_feedback.insights.charts import ReportFontMissing
     from closeloop_feedback.insights.report_format import ReportFormat
     from closeloop_feedback.insights.service_report import render_service_report
 
@@ -85,7 +90,13 @@ def run(args: argparse.Namespace) -> int:
             f"closeloop report: cannot read {args.db} at {args.mongo_uri}: {exc}", file=sys.stderr
         )
         return 1
-    rendered = render_service_report(report, fmt, lambda name: f"{out.stem}-{name}.png")
+    try:
+        rendered = render_service_report(
+            report, fmt, lambda name: f"{out.stem}-{name}.png", language=Language(args.lang)
+        )
+    except ReportFontMissing as exc:
+        print(f"closeloop report: {exc}", file=sys.stderr)
+        return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(rendered.content)
     written = [out]

@@ -27,8 +27,11 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = ServiceSettings()
-    if settings.env == "production":
-        print("closeloop token: development tokens are not accepted in production")
+    if not settings.development:
+        print(
+            "closeloop token: development tokens work only with CLOSELOOP_ENV=development"
+            f" (it is {settings.env})"
+        )
         return 2
     print(
         issue_dev_token(

@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 
 from closeloop_shared.http.errors import ApiError
+from closeloop_shared.http.rate_limit import SubjectRateLimits
 from closeloop_shared.settings import ServiceSettings
 
 
@@ -93,7 +94,18 @@ class TokenVerifier:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_mode == "jwks" else None
+        self._jwks = (
+            # A token with a kid not in the cached set refetches it (key rotation), at most
+            # once per cooldown so forged kids cannot make us hammer the identity provider.
+            jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                lifespan=settings.jwt_jwks_cache_s,
+                cooldown_duration=settings.jwt_jwks_refresh_cooldown_s,
+                timeout=settings.jwt_jwks_timeout_s,
+            )
+            if settings.jwt_mode == "jwks"
+            else None
+        )
 
     def verify(self, token: str) -> Principal:
         s = self._settings
@@ -101,8 +113,10 @@ class TokenVerifier:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
                 algorithms = ["RS256"]
-            else:
+            elif s.development:
                 key, algorithms = s.jwt_dev_secret, ["HS256"]
+            else:  # never reached by a service (it refuses to start), but never accept
+                raise unauthenticated("development tokens need CLOSELOOP_ENV=development")
             claims = jwt.decode(
                 token,
                 key,
@@ -145,13 +159,17 @@ def unauthenticated(message: str) -> ApiError:
 
 
 def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
+    """FastAPI dependency: the verified caller, or 401; 429 past the caller's rate limit."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise unauthenticated("missing bearer token (Authorization: Bearer <jwt>)")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(token.strip())
+    principal = verifier.verify(token.strip())
+    limits: SubjectRateLimits | None = getattr(request.app.state, "rate_limits", None)
+    if limits is not None:  # every app made by create_app has them
+        limits.enforce(principal.sub, machine=principal.has(Role.channel))
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

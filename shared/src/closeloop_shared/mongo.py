@@ -7,13 +7,14 @@ changes nothing: the event id is recorded in the same document write as its effe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from pymongo.monitoring import _EventListener
 
 Document = dict[str, Any]
 
@@ -34,13 +35,23 @@ class IndexSpec:
         return IndexModel(self.keys, unique=self.unique, **dict(self.options))
 
 
-def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> AsyncMongoClient[Document]:
-    """A client with bounded server-selection time, so an outage fails fast and is retried."""
+def connect(
+    uri: str,
+    *,
+    app_name: str,
+    timeout_ms: int = 5000,
+    heartbeat_ms: int = 10_000,
+    listeners: Sequence[_EventListener] = (),
+) -> AsyncMongoClient[Document]:
+    """A client with bounded server-selection time, so an outage fails fast and is retried;
+    ``listeners`` receive PyMongo's monitoring events (e.g. a ``DatabaseState``)."""
     return AsyncMongoClient(
         uri,
         appname=app_name,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
+        heartbeatFrequencyMS=heartbeat_ms,
+        event_listeners=list(listeners),
         tz_aware=True,
     )
 

@@ -15,9 +15,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_shared.auth import TokenVerifier
+from closeloop_shared.database_state import DatabaseState
 from closeloop_shared.kafka.consumer import ConsumerLoop, Handler, is_transient
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
+from closeloop_shared.kafka.supervision import request_exit
 from closeloop_shared.mongo import Document, IndexSpec, connect, ensure_indexes, ping
 from closeloop_shared.observability.health import Readiness
 from closeloop_shared.settings import ServiceSettings
@@ -44,13 +46,20 @@ class ServiceRuntime:
     indexes: Iterable[IndexSpec] = ()
     subscriptions: list[Subscription] = field(default_factory=list)
     readiness: Readiness = field(default_factory=Readiness)
+    liveness: Readiness = field(default_factory=Readiness)  # failing checks: restart me
     background: list[Task] = field(default_factory=list)
     on_start: list[Task] = field(default_factory=list)
     on_stop: list[Task] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.client: AsyncMongoClient[Document] = connect(s.mongo_uri, app_name=s.service_name)
+        self.database_state = DatabaseState()
+        self.client: AsyncMongoClient[Document] = connect(
+            s.mongo_uri,
+            app_name=s.service_name,
+            heartbeat_ms=s.mongo_heartbeat_ms,
+            listeners=[self.database_state],
+        )
         self.db: AsyncDatabase[Document] = self.client[s.database_name]
         self.producer = EventProducer(s.kafka_bootstrap, client_id=f"{s.service_name}-producer")
         self.consumers: list[ConsumerLoop] = []
@@ -88,6 +97,10 @@ class ServiceRuntime:
                 max_retries=s.consumer_max_retries,
                 backoff_s=s.consumer_retry_backoff_s,
                 batch_size=s.consumer_batch_size,
+                transient_retry_s=s.consumer_transient_retry_s,
+                dlq_send_attempts=s.consumer_dlq_send_attempts,
+                stall_after_s=s.consumer_stall_after_s,
+                on_fatal=request_exit,
             )
             await loop.start()
             self.consumers.append(loop)
@@ -95,6 +108,7 @@ class ServiceRuntime:
             # (or more members than partitions) some members rightly get none.
             members = [c for c in self.consumers if c.group_id == group]
             self.readiness.add(f"consumer:{group}", _assigned_check(members))
+            self.liveness.add(f"consumer:{group}", _alive_check(members))
         for task in self.background:
             self._tasks.append(asyncio.create_task(_forever(task), name=task.__name__))
         log.info("service started", extra={"service_port": s.port})
@@ -129,6 +143,8 @@ class ServiceRuntime:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         """FastAPI lifespan: start everything, serve, stop everything."""
         app.state.token_verifier = TokenVerifier(self.settings)
+        app.state.liveness = self.liveness
+        app.state.database_state = self.database_state  # requests fail fast while it is down
         try:
             await self.start()
         except BaseException:
@@ -154,7 +170,12 @@ async def _forever(task: Task) -> None:
 
 
 def _assigned_check(members: list[ConsumerLoop]) -> Callable[[], bool]:
-    return lambda: any(member.assigned for member in members)
+    """Ready while some member has partitions and none gave up (a paused partition)."""
+    return lambda: any(m.assigned for m in members) and not any(m.failed for m in members)
+
+
+def _alive_check(members: list[ConsumerLoop]) -> Callable[[], bool]:
+    return lambda: all(member.alive for member in members)
 
 
 async def _until_available(step: Task, timeout_s: float) -> None:

@@ -43,6 +43,14 @@ COMPLAINTS_PUBLIC = TopicSpec(
     retention_ms=90 * DAY_MS,
 )
 ROUTING_EVENTS = TopicSpec("routing.events.v1", "Routing decisions, assignment and escalation")
+ROUTING_DIRECTORY = TopicSpec(
+    "routing.directory.v1",
+    "The staff directory of each department (contacts sealed); compacted: latest per key",
+    partitions=1,
+    compacted=True,
+    retention_ms=-1,
+    key="department id",
+)
 SLA_EVENTS = TopicSpec("sla.events.v1", "SLA clocks: started, paused, warned, breached, met")
 SLA_COMMANDS = TopicSpec(
     "sla.commands.v1",
@@ -63,6 +71,7 @@ MAIN_TOPICS: tuple[TopicSpec, ...] = (
     COMPLAINT_LIFECYCLE,
     COMPLAINTS_PUBLIC,
     ROUTING_EVENTS,
+    ROUTING_DIRECTORY,
     SLA_EVENTS,
     SLA_COMMANDS,
     FEEDBACK_EVENTS,

@@ -46,6 +46,7 @@ def bootstrap(settings: AuditSettings | None = None) -> tuple[FastAPI, ServiceRu
         await consumer.start()
         consumers.append(consumer)
         runtime.readiness.add(f"consumer:{consumer.group_id}", lambda: consumer.assigned)
+        runtime.liveness.add(f"consumer:{consumer.group_id}", lambda: consumer.alive)
 
     async def sign_checkpoints() -> None:
         await ctx.checkpointer.run_forever()

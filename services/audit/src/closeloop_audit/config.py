@@ -44,6 +44,6 @@ class AuditSettings(ServiceSettings):
     def check_production(self) -> list[str]:
         """Problems that make this configuration unsafe for production."""
         problems = super().check_production()
-        if self.env == "production" and self.audit_signing_key == DEV_AUDIT_SIGNING_KEY:
+        if not self.development and self.audit_signing_key == DEV_AUDIT_SIGNING_KEY:
             problems.append("CLOSELOOP_AUDIT_SIGNING_KEY must be set to a secret Ed25519 seed")
         return problems

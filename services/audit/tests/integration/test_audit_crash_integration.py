@@ -40,7 +40,7 @@ def audit_process(
     port = free_port()
     env = {
         **os.environ,
-        "CLOSELOOP_ENV": "test",
+        "CLOSELOOP_ENV": "development",
         "CLOSELOOP_KAFKA_BOOTSTRAP": kafka,
         "CLOSELOOP_MONGO_URI": mongo,
         "CLOSELOOP_MONGO_DB_PREFIX": db_prefix,

@@ -26,6 +26,7 @@ from closeloop_audit.domain.merkle import verify_consistency, verify_inclusion
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.events import CloudEvent
 from closeloop_shared.events.audit import CheckpointSigned
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.events.envelope import decode_event, encode_event
 from closeloop_shared.events.intake import ComplaintAcknowledged
 from closeloop_shared.kafka.producer import EventProducer
@@ -64,7 +65,7 @@ async def audit(
     kafka_bootstrap: str, mongo_uri: str, unique_name: Callable[[str], str]
 ) -> AsyncIterator[Audit]:
     settings = AuditSettings(
-        env="test",
+        env="development",
         kafka_bootstrap=kafka_bootstrap,
         mongo_uri=mongo_uri,
         mongo_db_prefix=f"{unique_name('db')}_",
@@ -137,6 +138,7 @@ async def produce(audit: Audit, tag: str) -> tuple[set[str], str]:
         version=2,
         actor="agent-1",
         status="acknowledged",
+        acted_by=ActedBy(subject="agent-1", role="agent"),
     )
     event = CloudEvent.of(ack, source="closeloop/test", subject=complaint, id=f"{tag}-ack")
     await audit.producer.publish(event)
@@ -230,6 +232,9 @@ async def check_trail(audit: Audit, complaint: str) -> None:
     assert [e["seq"] for e in trail] == sorted(e["seq"] for e in trail)
     assert all(entry_hash_of(entry) == entry["entry_hash"] for entry in trail)
     assert {"payload_sealed", "payload", "customer_sealed"}.isdisjoint(trail[0])
+    [ack] = [e for e in trail if e["event_type"].endswith(".acknowledged.v1") and e["topic"] != DLQ]
+    assert ack["actor"] == {"subject": "agent-1", "role": "agent"}  # who acted
+    assert all(e["actor"] is None for e in trail if e["topic"] == DLQ)
     unknown = await audit.http.get("/v1/audit/complaints/CMP-none", headers=audit.auditor)
     assert unknown.status_code == 404
     agent = issue_dev_token(audit.settings, role=Role.agent)

@@ -10,6 +10,7 @@ from closeloop_audit.domain.records import (
     UNKNOWN_TYPE,
     RawRecord,
     describe_record,
+    record_actor,
     record_event_id,
     record_payload_hash,
 )
@@ -84,3 +85,15 @@ def test_description_falls_back_to_key_and_unknown_type() -> None:
     event = describe_record(record(headers={}, key=b"CMP-9"), recorded_at="t")
     assert (event.event_type, event.subject) == (UNKNOWN_TYPE, "CMP-9")
     assert describe_record(record(headers={}, key=None), recorded_at="t").subject is None
+
+
+def test_the_actor_is_read_from_the_event_and_never_fails() -> None:
+    acted = b'{"acted_by": {"subject": "sup-1", "role": "supervisor"}, "actor": "sup-1"}'
+    assert record_actor(record(value=acted)) == {"subject": "sup-1", "role": "supervisor"}
+    assert record_actor(record(value=b'{"actor": "agent-7"}')) == {
+        "subject": "agent-7",
+        "role": None,
+    }
+    for value in (b'{"b":1}', b"\xffnot json", b"[1, 2]", None, b'{"acted_by": "x"}'):
+        assert record_actor(record(value=value)) is None
+    assert record_actor(record("complaints.lifecycle.v1.dlq", value=acted)) is None

@@ -8,12 +8,18 @@ from closeloop_feedback.adapters import (
     callback_tasks,
     complaint_records,
     notification_store,
+    staff_notification_store,
     survey_store,
 )
 from closeloop_feedback.config import FeedbackSettings
 from closeloop_feedback.container import build_feedback
 from closeloop_feedback.entrypoints.api import ROUTERS
-from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, consumer_handler
+from closeloop_feedback.entrypoints.consumers import (
+    CONSUMED_TOPICS,
+    STAFF_TOPICS,
+    consumer_handler,
+    staff_handler,
+)
 from closeloop_feedback.entrypoints.workers import background_tasks
 from closeloop_feedback.insights.wiring import (
     INSIGHT_INDEXES,
@@ -30,6 +36,7 @@ INDEXES = [
     *notification_store.INDEXES,
     *survey_store.INDEXES,
     *callback_tasks.INDEXES,
+    *staff_notification_store.INDEXES,
     *INSIGHT_INDEXES,
 ]
 
@@ -41,6 +48,8 @@ def bootstrap(settings: FeedbackSettings | None = None) -> tuple[FastAPI, Servic
     feedback = build_feedback(settings, runtime)
     runtime.subscribe("loop", CONSUMED_TOPICS, consumer_handler(feedback.handlers))
     runtime.background.extend(background_tasks(feedback))
+    # Staff notifications follow routing (and its directory) in a group of their own.
+    runtime.subscribe("staff", STAFF_TOPICS, staff_handler(feedback.staff))
     # Insights keep their own read model, so they consume in their own group (which also
     # reads this service's own feedback.events.v1).
     runtime.subscribe("insights", INSIGHT_TOPICS, insight_consumer(runtime.db))

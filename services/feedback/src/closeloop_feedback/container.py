@@ -15,6 +15,8 @@ from closeloop_feedback.adapters.providers import Provider
 from closeloop_feedback.adapters.rendering import NoticeRenderer
 from closeloop_feedback.adapters.sms_webhook import WebhookSmsProvider
 from closeloop_feedback.adapters.smtp_provider import SmtpEmailProvider
+from closeloop_feedback.adapters.staff_directory import StaffDirectory
+from closeloop_feedback.adapters.staff_notification_store import StaffNotificationStore
 from closeloop_feedback.adapters.survey_pages import SurveyPages
 from closeloop_feedback.adapters.survey_store import SurveyStore
 from closeloop_feedback.config import FeedbackSettings
@@ -23,6 +25,7 @@ from closeloop_feedback.domain.ratelimit import RateLimiter
 from closeloop_feedback.service_layer.delivery import Delivery
 from closeloop_feedback.service_layer.lifecycle import EventHandlers
 from closeloop_feedback.service_layer.notifier import Notifier
+from closeloop_feedback.service_layer.staff_notifications import StaffNotifications
 from closeloop_feedback.service_layer.surveys import SurveyService
 from closeloop_shared.crypto import Sealer
 from closeloop_shared.runtime import ServiceRuntime
@@ -42,21 +45,16 @@ class Feedback:
     surveys: SurveyService
     delivery: Delivery
     handlers: EventHandlers
+    staff: StaffNotifications
+    staff_store: StaffNotificationStore
     relay: EventRelay
     pages: SurveyPages
-    ip_limiter: RateLimiter
     token_limiter: RateLimiter
 
 
-def providers(settings: FeedbackSettings, tasks: CallbackTasks) -> dict[NotifyChannel, Provider]:
-    """One provider per channel; SMS falls back to an agent's call when no gateway is set."""
-    callback = CallbackTaskProvider(tasks)
-    sms: Provider = (
-        WebhookSmsProvider(settings.sms_webhook_url, timeout_s=settings.sms_webhook_timeout_s)
-        if settings.sms_webhook_url
-        else callback
-    )
-    email = SmtpEmailProvider(
+def smtp(settings: FeedbackSettings) -> SmtpEmailProvider:
+    """The SMTP relay both customer and staff mail go through."""
+    return SmtpEmailProvider(
         host=settings.smtp_host,
         port=settings.smtp_port,
         sender=settings.smtp_from,
@@ -65,8 +63,23 @@ def providers(settings: FeedbackSettings, tasks: CallbackTasks) -> dict[NotifyCh
         username=settings.smtp_username,
         password=settings.smtp_password,
     )
+
+
+def providers(settings: FeedbackSettings, tasks: CallbackTasks) -> dict[NotifyChannel, Provider]:
+    """One provider per channel. Without a gateway no notification is given the SMS
+    channel (see ``choose_channel``); SMS ones from before fall back to an agent's call."""
+    callback = CallbackTaskProvider(tasks)
+    sms: Provider = (
+        WebhookSmsProvider(
+            settings.sms_webhook_url,
+            key=settings.sms_provider_key,
+            timeout_s=settings.sms_webhook_timeout_s,
+        )
+        if settings.sms_webhook_url
+        else callback
+    )
     return {
-        NotifyChannel.email: email,
+        NotifyChannel.email: smtp(settings),
         NotifyChannel.sms: sms,
         NotifyChannel.phone_callback: callback,
     }
@@ -79,7 +92,7 @@ def build_feedback(settings: FeedbackSettings, runtime: ServiceRuntime) -> Feedb
     surveys_db, tasks = SurveyStore(db), CallbackTasks(db)
     sealer = Sealer(settings.pii_key)
     contacts = ContactOpener(sealer)
-    notifier = Notifier(notifications, records)
+    notifier = Notifier(notifications, records, sms_gateway=bool(settings.sms_webhook_url))
     renderer = NoticeRenderer(
         public_url=settings.feedback_public_url,
         survey_secret=settings.survey_secret,
@@ -92,8 +105,23 @@ def build_feedback(settings: FeedbackSettings, runtime: ServiceRuntime) -> Feedb
         policy=settings.survey_policy,
         sealer=sealer,
     )
+    staff_store = StaffNotificationStore(db)
+    staff = StaffNotifications(
+        store=staff_store,
+        directory=StaffDirectory(db),
+        records=records,
+        sealer=sealer,
+        email=smtp(settings),
+        webhooks=settings.staff_webhooks,
+        default_hours=settings.staff_default_hours,
+        retry=settings.retry_policy,
+        lease=timedelta(seconds=settings.notify_lease_s),
+        max_age=timedelta(seconds=settings.staff_notify_max_age_s),
+    )
     return Feedback(
         settings=settings,
+        staff=staff,
+        staff_store=staff_store,
         records=records,
         notifications=notifications,
         survey_store=surveys_db,
@@ -121,6 +149,5 @@ def build_feedback(settings: FeedbackSettings, runtime: ServiceRuntime) -> Feedb
             db, runtime.producer, [notification_store.COLLECTION, survey_store.COLLECTION]
         ),
         pages=SurveyPages(settings.tz),
-        ip_limiter=RateLimiter(settings.survey_rate_per_ip, settings.survey_rate_per_minute),
         token_limiter=RateLimiter(settings.survey_rate_per_token, settings.survey_rate_per_minute),
     )

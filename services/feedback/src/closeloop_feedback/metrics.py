@@ -18,3 +18,8 @@ CSAT_RATIO = Gauge(
     "closeloop_csat_ratio",
     "Satisfied share of surveys answered within the CSAT window (target 0.9)",
 )
+STAFF_NOTIFICATIONS = Counter(
+    "closeloop_feedback_staff_notifications_total",
+    "Staff notifications by channel (email, im), kind and result (created, sent, retried, failed)",
+    ["channel", "kind", "result"],
+)

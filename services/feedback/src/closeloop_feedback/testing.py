@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -13,7 +14,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -22,7 +25,7 @@ from fastapi import FastAPI
 from closeloop_feedback.bootstrap import bootstrap
 from closeloop_feedback.config import FeedbackSettings
 from closeloop_feedback.container import Feedback
-from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS
+from closeloop_feedback.entrypoints.consumers import CONSUMED_TOPICS, STAFF_TOPICS
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.crypto import Sealer
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
@@ -32,7 +35,7 @@ from closeloop_shared.events.intake import (
     ComplaintReceived,
     ComplaintResolved,
 )
-from closeloop_shared.events.routing import ComplaintRouted
+from closeloop_shared.events.routing import ComplaintAssigned, ComplaintRouted
 from closeloop_shared.kafka.producer import EventProducer
 from closeloop_shared.kafka.provisioning import ensure_topics
 from closeloop_shared.runtime import ServiceRuntime
@@ -56,6 +59,7 @@ def received(
     language: str = "en",
     channel: str = "web",
     name: str | None = "Li Lei",
+    severity: str = "normal",
 ) -> CloudEvent:
     """``ComplaintReceived`` as intake publishes it, contact sealed."""
     now = datetime.now(UTC)
@@ -75,7 +79,7 @@ def received(
         channel=Channel(channel),
         kind=Kind.complaint,
         category="billing",
-        severity=Severity.normal,
+        severity=Severity(severity),
         severity_reason="test",
         customer_pseudonym=f"cust_{uuid.uuid4().hex[:8]}",
         language=language,
@@ -108,6 +112,13 @@ def resolved(cid: str, version: int = 3, basis: str = "Tariff rule 4.2") -> Clou
         remedy="Refund of the duplicate charge",
     )
     return CloudEvent.of(body, source="closeloop.intake", subject=cid)
+
+
+def assigned(cid: str, department: str, agent: str) -> CloudEvent:
+    body = ComplaintAssigned(
+        complaint_id=cid, at=datetime.now(UTC), department=department, assignee=agent
+    )
+    return CloudEvent.of(body, source="closeloop.routing", subject=cid)
 
 
 def routed(cid: str, department: str) -> CloudEvent:
@@ -256,6 +267,7 @@ async def start_feedback(settings: FeedbackSettings) -> AsyncIterator[FeedbackUn
         settings.kafka_bootstrap, all_topics(), default_partitions=settings.topic_partitions
     )
     await skip_history(settings.kafka_bootstrap, f"{settings.service_name}-loop", CONSUMED_TOPICS)
+    await skip_history(settings.kafka_bootstrap, f"{settings.service_name}-staff", STAFF_TOPICS)
     app, runtime = bootstrap(settings)
     producer = EventProducer(settings.kafka_bootstrap, client_id="feedback-test")
     watcher = EventWatcher(settings.kafka_bootstrap)
@@ -284,3 +296,33 @@ def _assigned(runtime: ServiceRuntime) -> Callable[[], Awaitable[bool]]:
         return all(c.assigned for c in runtime.consumers)
 
     return probe
+
+
+class Gateway:
+    """A provider's HTTP endpoint (SMS gateway, chat webhook): records each request's
+    headers, query and JSON body, and answers with ``status`` and ``reply``."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.reply = b""
+        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self.queries: list[dict[str, list[str]]] = []
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                gateway.requests.append((dict(self.headers), body))
+                gateway.queries.append(parse_qs(urlsplit(self.path).query))
+                self.send_response(gateway.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(gateway.reply)))
+                self.end_headers()
+                self.wfile.write(gateway.reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
 from closeloop_devstack.smtp_sink import SmtpSinkProcess
-from closeloop_feedback.testing import FeedbackUnderTest, settings_for, start_feedback
+from closeloop_feedback.testing import FeedbackUnderTest, Gateway, settings_for, start_feedback
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,6 @@ async def feedback(
         mongo_uri,
         f"mod{id(smtp_sink_process) % 10_000}",
         smtp_port=smtp_sink_process.port,
-        survey_rate_per_ip=10_000,
     )
     async with start_feedback(settings) as running:
         yield running
@@ -55,3 +55,14 @@ def mails(sink: SmtpSinkProcess, cid: str) -> list[dict[str, Any]]:
 def mails_of(smtp_sink_process: SmtpSinkProcess) -> Callable[[str], list[dict[str, Any]]]:
     """``mails_of(cid)``: the sink's mails about one complaint."""
     return lambda cid: mails(smtp_sink_process, cid)
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    """A local provider double, running for the test."""
+    gw = Gateway()
+    thread = threading.Thread(target=gw.server.serve_forever, daemon=True)
+    thread.start()
+    yield gw
+    gw.server.shutdown()
+    gw.server.server_close()

@@ -3,12 +3,6 @@ its replies are classified for retrying."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
-
 import pytest
 
 from closeloop_feedback.adapters.providers import OutgoingMessage, SendFailed
@@ -16,42 +10,9 @@ from closeloop_feedback.adapters.sms_webhook import WebhookSmsProvider
 from closeloop_feedback.domain.channels import NotifyChannel
 from closeloop_feedback.domain.notices import Language, Template
 from closeloop_feedback.domain.retry import FailureKind
+from closeloop_feedback.testing import Gateway
 
 pytestmark = pytest.mark.integration
-
-
-class Gateway:
-    """A tiny SMS gateway: records requests, answers with ``status``."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                body = json.loads(self.rfile.read(length))
-                gateway.requests.append((dict(self.headers), body))
-                self.send_response(gateway.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
-
-
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    gw = Gateway()
-    thread = threading.Thread(target=gw.server.serve_forever, daemon=True)
-    thread.start()
-    yield gw
-    gw.server.shutdown()
-    gw.server.server_close()
 
 
 MESSAGE = OutgoingMessage(

@@ -12,6 +12,7 @@ from closeloop_feedback.testing import (
     SURVEY_LINK,
     FeedbackUnderTest,
     acknowledged,
+    assigned,
     eventually,
     new_complaint_id,
     received,
@@ -315,3 +316,36 @@ async def test_a_redelivered_resolution_creates_nothing_new(
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def test_kpi_satisfaction_per_agent(feedback: FeedbackUnderTest, mails_of: MailsOf) -> None:
+    """``group_by=agent`` groups the satisfaction section by the agent who had the
+    complaint when it was resolved (and the handling section by agent, as before)."""
+    agent = f"agent-{new_complaint_id()[-6:]}"
+    cid = new_complaint_id()
+    await feedback.send(
+        received(cid, feedback.settings, email=f"{cid}@example.com", language="en"),
+        routed(cid, "billing"),
+        assigned(cid, "billing", agent),
+    )
+    await feedback.send(resolved(cid))
+    path = await _survey_path(mails_of, cid)
+    answer = await feedback.client.post(path, json={"score": 2, "solved": False})
+    assert answer.status_code == 200, answer.text
+    await eventually(
+        lambda: _async(feedback.watcher.of(cid, "survey.answered")), what="SurveyAnswered"
+    )
+    reply = await feedback.client.get(
+        "/v1/reports/kpi?group_by=agent", headers=feedback.auth(Role.supervisor)
+    )
+    assert reply.status_code == 200, reply.text
+    report = reply.json()
+    [row] = [r for r in report["satisfaction"]["rows"] if r["agent"] == agent]
+    assert (row["answered"], row["satisfied"], row["dissatisfied"], row["csat"]) == (1, 0, 1, 0.0)
+    assert report["group_by"] == ["agent"]
+    csv_reply = await feedback.client.get(
+        "/v1/reports/kpi?group_by=agent&format=csv&section=satisfaction",
+        headers=feedback.auth(Role.supervisor),
+    )
+    [line] = [x for x in csv_reply.text.splitlines() if x.endswith(f",{agent}")]
+    assert line.startswith(",,1,0,1,0,0.0,")  # no department or period, 1 answered, CSAT 0

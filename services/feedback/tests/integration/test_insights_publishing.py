@@ -210,6 +210,28 @@ async def test_service_report_endpoint_serves_pdf_and_refuses_bad_periods(
     assert agent.status_code == 403
 
 
+async def test_service_report_endpoint_speaks_chinese_and_refuses_without_its_font(
+    seeded: tuple[InsightsUnderTest, list[Case]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    running, _ = seeded
+    zh = await running.client.get(
+        "/v1/reports/service?period=2025-Q2&lang=zh-CN", headers=running.auth(Role.auditor)
+    )
+    assert zh.status_code == 200, zh.text
+    assert '<html lang="zh-CN">' in zh.text and "<h1>服务报告 2025-Q2</h1>" in zh.text
+    bad = await running.client.get(
+        "/v1/reports/service?period=2025-Q2&lang=fr", headers=running.auth()
+    )
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "lang"
+    monkeypatch.setenv("CLOSELOOP_REPORT_CJK_FONT", str(tmp_path / "no-such-font.ttc"))
+    refused = await running.client.get(
+        "/v1/reports/service?period=2025-Q2&format=pdf&lang=zh-CN", headers=running.auth()
+    )
+    assert refused.status_code == 503
+    assert refused.json()["error"] == "report_font_missing"
+    assert "fonts-noto-cjk" in refused.json()["message"]
+
+
 def _ready(running: InsightsUnderTest, day: date) -> list[DailyReportReady]:
     return [
         e.data

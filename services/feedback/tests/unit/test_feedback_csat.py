@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,3 +69,19 @@ def test_no_answers_means_no_ratio() -> None:
     assert csat_ratio(0, 0) is None
     totals, rows = compute_csat([SurveyOutcome("billing", DAY1, False)], tz=UTC)
     assert totals.csat is None and rows[0].expired == 1
+
+
+def test_rows_per_agent_credit_the_agent_handling_it_at_resolution() -> None:
+    outcomes = [
+        replace(_answered("billing", 5), agent="a1"),
+        replace(_answered("billing", 1), agent="a1"),
+        replace(_answered("billing", 5), agent="a2"),
+        _answered("billing", 4),  # nobody assigned when it was resolved
+    ]
+    totals, rows = compute_csat(outcomes, group_by=(GroupBy.agent,), tz=UTC)
+    assert [(r.agent, r.department, r.answered, r.csat) for r in rows] == [
+        (UNASSIGNED, None, 1, 1.0),
+        ("a1", None, 2, 0.5),
+        ("a2", None, 1, 1.0),
+    ]
+    assert totals.answered == 4

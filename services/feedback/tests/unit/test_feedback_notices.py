@@ -5,14 +5,7 @@ import pytest
 
 from closeloop_feedback.adapters.rendering import NoticeRenderer
 from closeloop_feedback.domain.channels import NotifyChannel
-from closeloop_feedback.domain.localisation import (
-    CLOCKS,
-    OUTCOMES,
-    PROBLEMS,
-    SUBJECTS,
-    SURVEY_PAGE,
-    format_instant,
-)
+from closeloop_feedback.domain.localisation import format_instant, words
 from closeloop_feedback.domain.notices import (
     CUSTOMER_FIELDS,
     Language,
@@ -156,10 +149,10 @@ def test_survey_notice_carries_a_working_signed_link() -> None:
     assert grant.survey_id == SURVEY and grant.expires_at == EXPIRES
 
 
-def test_both_languages_cover_the_same_texts() -> None:
-    for catalog in (SUBJECTS, OUTCOMES, CLOCKS, SURVEY_PAGE, PROBLEMS):
-        assert set(catalog[Language.en]) == set(catalog[Language.zh_cn])
-    assert set(SUBJECTS[Language.en]) == set(Template) == set(CUSTOMER_FIELDS)
+def test_every_template_has_a_subject_in_both_languages() -> None:
+    assert set(Template) == set(CUSTOMER_FIELDS)
+    for language in Language:
+        assert set(words(language, "subject")) == {t.value for t in Template}
 
 
 def test_language_tags_are_normalised() -> None:
@@ -173,3 +166,33 @@ def test_times_are_shown_in_the_service_time_zone() -> None:
     tz = ZoneInfo("Asia/Shanghai")
     assert format_instant(at, Language.en, tz) == "23 Nov 2026 01:30 (UTC+08:00)"
     assert format_instant(at, Language.zh_cn, tz) == "2026年11月23日 01:30（UTC+08:00）"
+
+
+@pytest.mark.parametrize(
+    ("language", "complex_why", "generic_why"),
+    [
+        (Language.zh_cn, "属于复杂投诉，涉及多个部门", "处理超出承诺时限"),
+        (Language.en, "complex case that several departments", "took longer than committed"),
+    ],
+)
+def test_a_late_complex_case_tells_the_customer_that_is_why(
+    language: Language, complex_why: str, generic_why: str
+) -> None:
+    """R4: complex cases get 5 working days, and when late the customer is told why."""
+    fields = {"clock": "resolution", "deadline": EXPIRES}
+    texts = {}
+    for complex_case in (True, None):
+        params = customer_params(Template.delayed, {**fields, "complex_case": complex_case})
+        texts[complex_case] = (
+            _renderer()
+            .render(
+                Template.delayed,
+                language=language,
+                channel=NotifyChannel.email,
+                reference="CMP-9",
+                params=params,
+            )
+            .text
+        )
+    assert complex_why in texts[True] and generic_why not in texts[True]
+    assert generic_why in texts[None] and complex_why not in texts[None]

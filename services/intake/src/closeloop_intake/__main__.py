@@ -8,7 +8,9 @@ import uvicorn
 
 from closeloop_intake.bootstrap import bootstrap
 from closeloop_intake.config import IntakeSettings
+from closeloop_shared.kafka.supervision import exit_reason, on_exit_request
 from closeloop_shared.observability.logging import configure_logging
+from closeloop_shared.settings import refusal
 
 
 async def serve(settings: IntakeSettings) -> None:
@@ -23,7 +25,9 @@ async def serve(settings: IntakeSettings) -> None:
         timeout_graceful_shutdown=20,
         access_log=False,
     )
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    on_exit_request(lambda: setattr(server, "should_exit", True))
+    await server.serve()
 
 
 def main() -> None:
@@ -31,8 +35,11 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level)
     problems = settings.check_production()
     if problems:
-        raise SystemExit("refusing to start in production: " + "; ".join(problems))
+        raise SystemExit(refusal(settings, problems))
     asyncio.run(serve(settings))
+    reason = exit_reason()
+    if reason is not None:  # a consumer could not go on: let the supervisor restart us
+        raise SystemExit(f"stopped for a restart: {reason}")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.lease import Lease
 from closeloop_intake.adapters.outbox_relay import OutboxRelay
 from closeloop_intake.adapters.repository import COLLECTION, INDEXES, ComplaintRepository
+from closeloop_intake.adapters.seen_signatures import INDEXES as SIGNATURE_INDEXES
+from closeloop_intake.adapters.seen_signatures import SeenSignatures
 from closeloop_intake.adapters.smtp_channel import SmtpChannel
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.entrypoints.api import ROUTERS
@@ -17,6 +21,7 @@ from closeloop_intake.entrypoints.mail import mail_receiver
 from closeloop_intake.gauges import gauge_refresher
 from closeloop_intake.service.admission import Admission
 from closeloop_intake.service.context import Policy, ServiceContext
+from closeloop_shared import segmentation
 from closeloop_shared.http.app import create_app
 from closeloop_shared.kafka.backlog import GroupBacklog
 from closeloop_shared.runtime import ServiceRuntime
@@ -47,7 +52,7 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build the app and its runtime; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings, indexes=INDEXES)
+    runtime = ServiceRuntime(settings, indexes=[*INDEXES, *SIGNATURE_INDEXES])
     lease = Lease(runtime.db["leases"], "outbox-relay", settings.relay_lease_s)
     relay = OutboxRelay(
         runtime.db[COLLECTION],
@@ -66,6 +71,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
         runtime.background.append(relay.run)
         runtime.on_stop.append(lease.release)
     runtime.background.append(gauge_refresher(repo.collection, settings.metrics_interval_s))
+
+    async def load_segmenter() -> None:  # jieba's tables, off the event loop, before traffic
+        await asyncio.to_thread(segmentation.load)
+
+    runtime.on_start.append(load_segmenter)
     smtp = None
     if settings.inbound_smtp_enabled:
         smtp = SmtpChannel(
@@ -87,6 +97,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     install_intake_error_handlers(app)
     app.state.runtime = runtime
     app.state.ctx = ctx
+    app.state.seen_signatures = SeenSignatures(
+        runtime.db["webhook_signatures"], settings.webhook_window_s
+    )
     app.state.relay = relay
     app.state.smtp = smtp
     app.state.admission = _admission(settings, runtime)

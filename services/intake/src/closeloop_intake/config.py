@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from closeloop_intake.domain.categorise import DEFAULT_CATEGORY_RULES, CategoryRule
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import DEFAULT_SEVERITY_RULES, Severity, SeverityRule
 from closeloop_intake.domain.taxonomy import Category, Taxonomy
@@ -36,6 +37,8 @@ class IntakeSettings(ServiceSettings):
     inbound_smtp_port: int = knob("smtp_port", 2525, ge=0, le=65535)
     webhook_secrets: dict[str, str] = knob("webhook_secrets", {})
     webhook_dev_secret: str = knob("webhook_dev_secret", DEV_WEBHOOK_SECRET)
+    # How far a webhook's signed timestamp may be from now (either way) to be accepted.
+    webhook_window_s: float = knob("webhook_window_s", 300.0, gt=0, le=3600)
 
     relay_enabled: bool = knob("relay_enabled", True)
     relay_batch_size: int = knob("relay_batch_size", 200, ge=1)
@@ -63,6 +66,9 @@ class IntakeSettings(ServiceSettings):
     # Severity rules as JSON: [{"severity": "urgent", "keywords": ["..."], "categories": [],
     # "kinds": [], "reason": "..."}]; empty means the built-in defaults.
     severity_rules: list[dict[str, Any]] = knob("severity_rules", [])
+    # Category rules as JSON: [{"category": "billing", "keywords": ["扣费", "invoice"],
+    # "reason": "..."}]; empty means the built-in defaults (domain.categorise).
+    category_rules: list[dict[str, Any]] = knob("category_rules", [])
 
     def limits(self) -> Limits:
         """The configured bounds of one complaint."""
@@ -87,9 +93,29 @@ class IntakeSettings(ServiceSettings):
             for r in self.severity_rules
         )
 
+    def category_rules_parsed(self) -> tuple[CategoryRule, ...]:
+        """The configured category rules (the most keywords matched decides)."""
+        if not self.category_rules:
+            return DEFAULT_CATEGORY_RULES
+        return tuple(
+            CategoryRule(
+                str(r["category"]).strip().lower(),
+                keywords=tuple(str(k) for k in r.get("keywords", ())),
+                reason=str(r.get("reason", "")),
+            )
+            for r in self.category_rules
+        )
+
     def webhook_secret(self, source: str) -> str | None:
-        """The shared secret of a webhook source; outside production unknown sources use
-        the development secret."""
+        """The shared secret of a webhook source; in development unknown sources use the
+        development secret."""
         if source in self.webhook_secrets:
             return self.webhook_secrets[source]
-        return None if self.env == "production" else self.webhook_dev_secret
+        return self.webhook_dev_secret if self.development else None
+
+    def check_production(self) -> list[str]:
+        """The shared problems, and a webhook source configured with the dev secret."""
+        problems = super().check_production()
+        if not self.development and DEV_WEBHOOK_SECRET in self.webhook_secrets.values():
+            problems.append("CLOSELOOP_INTAKE_WEBHOOK_SECRETS must not use the dev secret")
+        return problems

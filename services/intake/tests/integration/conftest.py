@@ -28,7 +28,7 @@ def intake_settings(kafka_bootstrap: str, mongo_uri: str, **overrides: Any) -> I
     """Settings for one intake under test: its own database and consumer group."""
     unique = uuid.uuid4().hex[:10]
     values: dict[str, Any] = {
-        "env": "test",
+        "env": "development",
         "service_name": f"intake_{unique}",
         "mongo_db_prefix": "t_",
         "mongo_uri": mongo_uri,

@@ -77,7 +77,7 @@ async def test_intake_sheds_load_with_429_while_a_downstream_group_is_behind(
     kafka_bootstrap: str, mongo_uri: str, slow_group: SlowGroup
 ) -> None:
     settings = IntakeSettings(
-        env="test",
+        env="development",
         service_name=f"intake_{uuid.uuid4().hex[:10]}",
         mongo_db_prefix="t_",
         mongo_uri=mongo_uri,

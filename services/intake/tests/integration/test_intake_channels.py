@@ -7,13 +7,14 @@ import asyncio
 import json
 import random
 import smtplib
+import time
 from email.message import EmailMessage
 from typing import Any
 
 import orjson
 import pytest
 
-from closeloop_intake.entrypoints.api.channels import sign
+from closeloop_intake.domain.webhook_signature import signed_headers
 from closeloop_shared.auth import Role
 from closeloop_shared.topics import COMPLAINT_LIFECYCLE, COMPLAINTS_PUBLIC, all_topics
 
@@ -58,6 +59,11 @@ async def test_a_real_mail_becomes_one_email_complaint(intake: Any, kafka_record
     assert ce_types(records) == ["closeloop.intake.complaint.received.v1"]
 
 
+def _signed(secret: str, raw: bytes, *, age_s: int = 0) -> dict[str, str]:
+    stamp = int(time.time()) - age_s
+    return signed_headers(secret, raw, timestamp=stamp) | {"content-type": "application/json"}
+
+
 async def test_a_signed_webhook_becomes_one_complaint_and_redelivery_is_idempotent(
     intake: Any, kafka_records: Any
 ) -> None:
@@ -70,11 +76,13 @@ async def test_a_signed_webhook_becomes_one_complaint_and_redelivery_is_idempote
     }
     raw = orjson.dumps(body)
     secret = intake.settings.webhook_secret("reviews")
-    headers = {"X-Closeloop-Signature": sign(secret, raw), "content-type": "application/json"}
-    first = await intake.client.post("/v1/channels/webhook/reviews", content=raw, headers=headers)
-    again = await intake.client.post("/v1/channels/webhook/reviews", content=raw, headers=headers)
+    url = "/v1/channels/webhook/reviews"
+    first = await intake.client.post(url, content=raw, headers=_signed(secret, raw))
+    # A redelivery is signed anew (a second later: another timestamp, another signature).
+    again = await intake.client.post(url, content=raw, headers=_signed(secret, raw, age_s=1))
     assert first.status_code == 201 and again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
+    assert again.headers.get("idempotent-replayed") == "true"
     cid = first.json()["id"]
     stored = (
         await intake.client.get(f"/v1/complaints/{cid}", headers=intake.token(Role.agent))
@@ -84,8 +92,46 @@ async def test_a_signed_webhook_becomes_one_complaint_and_redelivery_is_idempote
     assert ce_types(records) == ["closeloop.intake.complaint.received.v1"]
 
     tampered = raw.replace("客服".encode(), "经理".encode())
-    r = await intake.client.post("/v1/channels/webhook/reviews", content=tampered, headers=headers)
+    headers = _signed(secret, raw, age_s=2)
+    r = await intake.client.post(url, content=tampered, headers=headers)
     assert r.status_code == 401
+
+
+def _external(customer: dict[str, str], description: str) -> bytes:
+    """A webhook body with a fresh ``external_id``."""
+    external_id = f"ext-{random.randrange(10**9)}"
+    return orjson.dumps(
+        {"customer": customer, "description": description, "external_id": external_id}
+    )
+
+
+async def test_a_replayed_or_stale_webhook_is_refused(intake: Any) -> None:
+    raw = _external({"name": "赵敏", "phone": "+8613922223333"}, "直播间下单后未发货")
+    secret = intake.settings.webhook_secret("reviews")
+    url = "/v1/channels/webhook/reviews"
+    headers = _signed(secret, raw)
+    assert (await intake.client.post(url, content=raw, headers=headers)).status_code == 201
+    replay = await intake.client.post(url, content=raw, headers=headers)
+    assert replay.status_code == 409 and replay.json()["error"] == "replayed"
+    stale = await intake.client.post(url, content=raw, headers=_signed(secret, raw, age_s=301))
+    assert stale.status_code == 401 and stale.json()["error"] == "stale_signature"
+    # Nor can it be replayed on another source's URL (here sharing the development secret).
+    other = await intake.client.post("/v1/channels/webhook/shop", content=raw, headers=headers)
+    assert other.status_code == 409
+
+
+async def test_external_id_deduplicates_whatever_the_idempotency_key(intake: Any) -> None:
+    raw = _external({"name": "周杰", "email": "zhou@example.com"}, "退款三周未到账")
+    secret = intake.settings.webhook_secret("reviews")
+    ids = set()
+    for n in range(3):
+        headers = _signed(secret, raw, age_s=n) | {"Idempotency-Key": f"key-{random.random()}"}
+        reply = await intake.client.post(
+            "/v1/channels/webhook/reviews", content=raw, headers=headers
+        )
+        assert reply.status_code == 201, reply.text
+        ids.add(reply.json()["id"])
+    assert len(ids) == 1
 
 
 async def test_no_customer_detail_appears_in_clear_on_any_topic(

@@ -61,7 +61,7 @@ async def test_an_event_written_before_a_crash_is_published_exactly_once_after_r
 ) -> None:
     name = f"intake_{uuid.uuid4().hex[:10]}"
     env = {
-        "CLOSELOOP_ENV": "test",
+        "CLOSELOOP_ENV": "development",
         "CLOSELOOP_SERVICE_NAME": name,
         "CLOSELOOP_MONGO_DB_PREFIX": "t_",
         "CLOSELOOP_MONGO_URI": mongo_uri,

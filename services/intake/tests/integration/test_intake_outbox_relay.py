@@ -65,12 +65,9 @@ async def test_a_batch_of_several_pull_groups_is_published_and_removed(
         await complaints.update_one({"_id": cids[0]}, {"$push": {"outbox": outbox_entry(late)}})
 
     producer = RecordingProducer(write_late_event)
-    relay = OutboxRelay(
-        complaints,
-        cast(EventProducer, producer),
-        lease=Lease(complaints.database["leases"], "relay", 60),
-        batch_size=count,
-    )
+    lease = Lease(complaints.database["leases"], "relay", 60)
+    relay = OutboxRelay(complaints, cast(EventProducer, producer), lease=lease, batch_size=count)
+    assert await lease.acquire()
     assert await relay.publish_pending() == count
     assert [e.id for e in producer.published] == [e.id for c in cids for e in written[c]]
     left = {d["_id"]: d["outbox"] async for d in complaints.find({"outbox.id": {"$exists": True}})}

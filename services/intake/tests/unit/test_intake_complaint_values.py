@@ -56,7 +56,7 @@ def test_invalid_resolution_names_the_field(kwargs: dict[str, Any], field: str) 
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"reason": "需要第三方鉴定", "customer_consented": True, "duration": timedelta(days=3)},
+        {"reason": "需要第三方鉴定", "customer_consented": True, "duration": "P3D"},
         {"reason": "法定鉴定期", "customer_consented": False, "legal_basis": "《产品质量法》",
          "new_deadline": DEADLINE},
     ],
@@ -68,14 +68,16 @@ def test_valid_extensions(kwargs: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"reason": " ", "customer_consented": True, "duration": timedelta(days=1)}, "reason"),
+        ({"reason": " ", "customer_consented": True, "duration": "P1D"}, "reason"),
         ({"reason": "r", "customer_consented": True}, "new_deadline"),
-        ({"reason": "r", "customer_consented": True, "duration": timedelta(days=1),
+        ({"reason": "r", "customer_consented": True, "duration": "P1D",
           "new_deadline": DEADLINE}, "new_deadline"),
         ({"reason": "r", "customer_consented": True,
           "new_deadline": DEADLINE.replace(tzinfo=None)}, "new_deadline"),
-        ({"reason": "r", "customer_consented": True, "duration": timedelta(0)}, "duration"),
-        ({"reason": "r", "customer_consented": False, "duration": timedelta(days=1)},
+        ({"reason": "r", "customer_consented": True, "duration": "PT0S"}, "duration"),
+        ({"reason": "r", "customer_consented": True, "duration": "P1W"}, "duration"),
+        ({"reason": "r", "customer_consented": True, "duration": "3 days"}, "duration"),
+        ({"reason": "r", "customer_consented": False, "duration": "P1D"},
          "customer_consented"),
     ],
 )  # fmt: skip

@@ -11,8 +11,8 @@ from closeloop_intake.domain.privacy import (
     mask_name,
     mask_phone,
     normalize_phone,
-    redact_text,
 )
+from closeloop_intake.service.redaction import redact_text
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,16 @@ def test_latin_names_match_letters_that_fold_to_ascii() -> None:
 
 def test_redaction_ignores_missing_details() -> None:
     assert redact_text("nothing personal", names=[None, ""], phones=[None]) == "nothing personal"
+
+
+def test_redaction_takes_the_customers_address_and_everyone_elses_data() -> None:
+    text = (
+        "张伟 lives at 12 Garden Lane; his landlord 李四 (身份证 11010519491231002X, "
+        "卡号 6222021234567890128) lives at 北京市海淀区中关村大街27号1801室. "
+        "Order 2026112212345678 is still missing."
+    )
+    out = redact_text(text, names=["张伟"], addresses=["12 Garden Lane"])
+    assert out == (
+        "[name] lives at [address]; his landlord 李四 (身份证 [id], "
+        "卡号 [card]) lives at [address]. Order 2026112212345678 is still missing."
+    )

@@ -80,7 +80,9 @@ def test_category_comes_from_the_configured_taxonomy() -> None:
 
 
 def test_missing_category_defaults_to_other() -> None:
-    assert validate_registration(form(category=None)).category == "other"
+    # A text no category rule recognises (others are derived: test_intake_categorise).
+    unrecognised = form(category=None, description="我有意见", demand="请回复")
+    assert validate_registration(unrecognised).category == "other"
 
 
 def test_language_is_detected_unless_given() -> None:

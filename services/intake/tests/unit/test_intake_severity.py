@@ -62,6 +62,31 @@ def test_praise_and_suggestions_are_low_even_when_they_mention_safety(kind: str)
     assert f"kind '{kind}'" in reason
 
 
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("退款的事情涉及多个部门，大家互相推诿", "多个部门"),
+        ("物流和账务跨部门的问题，至今没人管", "跨部门"),
+        ("I was passed around between several departments", "several departments"),
+        ("The refund is still not resolved after a month", "still not resolved"),
+    ],
+)
+def test_cases_involving_several_departments_are_complex_with_the_reason(
+    text: str, keyword: str
+) -> None:
+    """R2 grades complex cases apart (R4 gives them 5 working days)."""
+    severity, reason = grade_severity(text, "other", "complaint")
+    assert severity is Severity.COMPLEX
+    assert reason.startswith("complex case: several departments involved")
+    assert f"keyword '{keyword}'" in reason
+
+
+def test_major_outranks_complex_and_complex_may_be_given() -> None:
+    severity, _ = grade_severity("多个部门推诿，我已经请了律师", "other", "complaint")
+    assert severity is Severity.MAJOR
+    assert grade_severity("x", given="complex") == (Severity.COMPLEX, GIVEN_BY_CALLER)
+
+
 def test_urgent_outranks_major_when_both_appear() -> None:
     severity, _ = grade_severity("受伤了，我要找媒体曝光", "product_quality", "complaint")
     assert severity is Severity.URGENT

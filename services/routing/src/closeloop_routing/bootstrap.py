@@ -10,6 +10,7 @@ from closeloop_routing.entrypoints.api import ROUTERS
 from closeloop_routing.entrypoints.consumers import CONSUMED_TOPICS, RoutingConsumer
 from closeloop_routing.service.configuration import load_configuration
 from closeloop_routing.service.context import RoutingContext
+from closeloop_routing.service.directory import publish_directory
 from closeloop_routing.service.placement import sweep_queues_forever
 from closeloop_shared.http.app import create_app
 from closeloop_shared.runtime import ServiceRuntime
@@ -29,6 +30,7 @@ def bootstrap(settings: RoutingSettings | None = None) -> tuple[FastAPI, Service
 
     async def load_routing_configuration() -> None:
         await load_configuration(ctx)
+        await publish_directory(ctx)
 
     async def refresh_routing_configuration() -> None:
         await ctx.config.refresh_forever()

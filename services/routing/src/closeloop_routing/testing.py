@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from closeloop_routing.bootstrap import bootstrap
 from closeloop_routing.config import RoutingSettings
 from closeloop_routing.entrypoints.consumers import CONSUMED_TOPICS
+from closeloop_routing.service.configuration import replace_departments, replace_rule_set
 from closeloop_routing.service.context import RoutingContext
 from closeloop_shared.events.common import Channel, Kind, Severity
 from closeloop_shared.events.envelope import CloudEvent, decode_event
@@ -155,16 +156,18 @@ def settings_for(
     kafka_bootstrap: str, mongo_uri: str, unique_name: str, **overrides: Any
 ) -> RoutingSettings:
     """Settings isolating one test: its own database and consumer group."""
+    defaults: dict[str, Any] = {
+        "topic_partitions": 3,
+        "routing_queue_sweep_s": 0.5,
+        "routing_consumers": 2,
+        "routing_outbox_grace_s": 1.0,
+    }
     return RoutingSettings(
         service_name=f"routing_{unique_name}",
         mongo_db_prefix="it_",
         kafka_bootstrap=kafka_bootstrap,
         mongo_uri=mongo_uri,
-        topic_partitions=3,
-        routing_queue_sweep_s=0.5,
-        routing_consumers=2,
-        routing_outbox_grace_s=1.0,
-        **overrides,
+        **(defaults | overrides),
     )
 
 
@@ -195,3 +198,24 @@ async def start_routing(settings: RoutingSettings) -> AsyncIterator[RoutingUnder
 
 async def _assigned(runtime: ServiceRuntime) -> bool:
     return all(c.assigned for c in runtime.consumers)
+
+
+async def route_everything_to(
+    ctx: RoutingContext, department: str, members: list[str], capacity: int
+) -> None:
+    """Add ``department`` (supervisor ``<id>-sup``, leader ``<id>-lead``) with ``members``
+    at ``capacity`` each, and make it the default of an empty rule set."""
+    departments = [dict(d) for d in ctx.config.current.departments_raw]
+    departments.append(
+        {
+            "id": department,
+            "name": department.title(),
+            "members": members,
+            "supervisor": f"{department}-sup",
+            "leader": f"{department}-lead",
+        }
+    )
+    await replace_departments(ctx, departments, by="test")
+    await replace_rule_set(ctx, {"default_department": department, "rules": []}, by="test")
+    for agent in members:
+        await ctx.agents.update(agent, {"capacity": capacity})

@@ -1,7 +1,8 @@
 """Escalation and transfer through the real broker and database: a breach goes to the
 supervisor, a second one to the leader, a redelivered breach escalates once; a warning
-notifies; a major complaint reaches the leader and the special team at once; a transfer
-keeps the first-contact owner."""
+notifies and never lowers the level; a major complaint reaches the leader and the special
+team at once; a transfer keeps the first-contact owner, a major complaint's leader and
+special team, and its escalation level."""
 
 from __future__ import annotations
 
@@ -153,6 +154,40 @@ async def test_a_transfer_is_recorded_and_keeps_the_first_contact_owner(
     assert record.doc["transfers"][0]["previous_assignee"] == before.assignee
     previous = await routing.ctx.agents.get(before.assignee)
     assert previous is not None and previous.open_count == 0
+
+
+async def test_a_warning_after_a_breach_keeps_level_one(routing: RoutingUnderTest) -> None:
+    complaint = complaint_received(category="delivery", text="物流太慢")
+    await _assigned(routing, complaint)
+    cid = complaint.subject
+    await routing.send(_breach(cid))
+    await until(lambda: _count(routing, cid, "escalated", 1))
+    await routing.send(_warning(cid))
+    await until(lambda: _count(routing, cid, "escalated", 2))
+    levels = [(e.level, e.trigger) for e in routing.watcher.data(cid, "escalated")]
+    assert levels == [(1, "sla_breach"), (1, "sla_warning")]
+    record = await routing.ctx.complaints.get(cid)
+    assert record is not None and record.escalation_level == 1
+
+
+async def test_a_transfer_keeps_a_major_complaints_special_team_and_level(
+    routing: RoutingUnderTest,
+) -> None:
+    complaint = complaint_received(category="product_quality", severity="major", text="产品起火")
+    await _assigned(routing, complaint)
+    cid = complaint.subject
+    record = await transfer_complaint(routing.ctx, cid, "logistics", "运输损坏", "quality-leader")
+    assert record.escalation_level == 2
+    assert record.ownership.co_owners[:3] == ("quality-leader", "legal-1", "tech-1")
+    await until(lambda: _count(routing, cid, "assigned", 2))
+    after = routing.watcher.data(cid, "assigned")[-1]
+    assert after.department == "logistics"
+    assert after.co_owners[:3] == ["quality-leader", "legal-1", "tech-1"]
+    # A first breach in the new department stays with a leader (level 2), not level 1.
+    await routing.send(_breach(cid))
+    await until(lambda: _count(routing, cid, "escalated", 2))
+    breach = routing.watcher.data(cid, "escalated")[-1]
+    assert (breach.level, breach.to[0]) == (2, "logistics-leader")
 
 
 @pytest.fixture

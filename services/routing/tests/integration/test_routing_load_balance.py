@@ -10,31 +10,16 @@ from typing import Any
 
 import pytest
 
-from closeloop_routing.service.configuration import replace_departments, replace_rule_set
 from closeloop_routing.service.context import RoutingContext
 from closeloop_routing.service.received import on_complaint_received
-from closeloop_routing.testing import RoutingUnderTest, complaint_received
+from closeloop_routing.testing import RoutingUnderTest, complaint_received, route_everything_to
 
 pytestmark = pytest.mark.integration
 AGENTS = [f"pool-agent-{n:02d}" for n in range(10)]
 
 
 async def _one_pool(routing: RoutingUnderTest, capacity: int) -> None:
-    ctx = routing.ctx
-    departments = [dict(d) for d in ctx.config.current.departments_raw]
-    departments.append(
-        {
-            "id": "pool",
-            "name": "Pool",
-            "members": AGENTS,
-            "supervisor": "pool-sup",
-            "leader": "pool-lead",
-        }
-    )
-    await replace_departments(ctx, departments, by="test")
-    await replace_rule_set(ctx, {"default_department": "pool", "rules": []}, by="test")
-    for agent in AGENTS:
-        await ctx.agents.update(agent, {"capacity": capacity})
+    await route_everything_to(routing.ctx, "pool", AGENTS, capacity)
 
 
 async def _open_counts(routing: RoutingUnderTest) -> dict[str, int]:

@@ -15,6 +15,7 @@ from closeloop_routing.domain.escalation import (
     on_major_complaint,
     on_sla_breach,
     on_sla_warning,
+    raised_level,
 )
 
 BILLING = Department(
@@ -106,3 +107,23 @@ def test_a_major_complaint_without_a_special_team_still_reaches_the_leader() -> 
         ("lead-2",),
     )
     assert "no special team" in escalation.reason
+
+
+def test_a_later_warning_does_not_lower_the_escalation_level() -> None:
+    """A warning after a breach (level 1) reports level 1, not 0: escalation never moves
+    down; once the leader has the complaint, warnings reach them too."""
+    [after_breach] = on_sla_warning(BILLING, "sup-1", "resolution", current_level=1)
+    assert after_breach.level == 1 and after_breach.targets == ("sup-1",)
+    [with_leader] = on_sla_warning(BILLING, "agent-1", "resolution", current_level=2)
+    assert with_leader.level == 2 and with_leader.targets == ("agent-1", "sup-1", "lead-1")
+    assert [raised_level(1, 0), raised_level(2, 1), raised_level(0, 1)] == [1, 2, 1]
+
+
+def test_a_first_breach_of_a_major_complaint_stays_with_the_leader() -> None:
+    """A major complaint is at level 2 from the start; its first breach must not bring it
+    back to the supervisor (level 1)."""
+    escalation = on_sla_breach(BILLING, "agent-1", "resolution", 1, REASSIGN, current_level=2)
+    assert escalation.level is EscalationLevel.LEADER and escalation.to == "lead-1"
+    assert escalation.owner == "agent-1"
+    plain = on_sla_breach(BILLING, "agent-1", "resolution", 1, REASSIGN, current_level=0)
+    assert plain.level is EscalationLevel.SUPERVISOR

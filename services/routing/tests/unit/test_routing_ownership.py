@@ -16,6 +16,7 @@ from closeloop_routing.domain.ownership import (
     apply_escalation,
     escalation_targets,
     transfer_to,
+    with_assignee,
 )
 
 BILLING = Department("billing", "账务部", "sup-1", "lead-1", ("agent-1",), ("legal-1",))
@@ -57,3 +58,22 @@ def test_a_queued_major_complaint_is_owned_by_the_supervisor_with_leader_and_tea
 def test_a_transfer_keeps_only_the_first_contact_owner() -> None:
     escalated = Ownership("billing", "sup-1", ("lead-1",), "cs-agent-7")
     assert transfer_to(escalated, "logistics") == Ownership("logistics", None, (), "cs-agent-7")
+
+
+def test_a_transfer_keeps_a_major_complaints_leader_and_special_team() -> None:
+    escalation = on_major_complaint(BILLING, "agent-1")
+    major = apply_escalation(OWNED, escalation)
+    breached = apply_escalation(major, on_sla_breach(BILLING, "agent-1", "x", 1, CO))
+    assert breached.co_owners == ("lead-1", "legal-1", "sup-1")
+    moved = transfer_to(breached, "logistics", keep=escalation.co_owners)
+    # The old department's supervisor leaves; the leader and the special team stay.
+    assert moved == Ownership("logistics", None, ("lead-1", "legal-1"), "cs-agent-7")
+
+
+def test_an_assignee_who_was_a_co_owner_is_no_longer_listed_twice() -> None:
+    kept = Ownership("logistics", None, ("lead-1", "legal-1"), "cs-agent-7")
+    assert with_assignee(kept, "legal-1").co_owners == ("lead-1",)
+    assert with_assignee(kept, None) == kept
+
+
+CO = EscalationPolicy(BreachAction.CO_OWNER)

@@ -8,6 +8,7 @@ import os
 import sys
 
 from closeloop_shared.observability.logging import configure_logging
+from closeloop_shared.settings import refusal
 from closeloop_sla.adapters.topic_check import prepare_topics
 from closeloop_sla.bootstrap import bootstrap
 from closeloop_sla.config import SlaSettings
@@ -20,7 +21,7 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level)
     problems = settings.check_production()
     if problems:
-        sys.exit("refusing to start in production: " + "; ".join(problems))
+        sys.exit(refusal(settings, problems))
     settings.sla_data_dir.mkdir(parents=True, exist_ok=True)
     partitions = asyncio.run(prepare_topics(settings, [spec.name for spec in CLOCK_INPUTS]))
     parts, http = bootstrap(settings, partitions)

@@ -62,7 +62,12 @@ async def connect_policies(parts: SlaContainer) -> None:
     """Connect MongoDB and load every policy and calendar version (retrying while the
     database comes up); stream processing must not start before this."""
     settings = parts.settings
-    client: Any = connect(settings.mongo_uri, app_name=settings.service_name)
+    client: Any = connect(
+        settings.mongo_uri,
+        app_name=settings.service_name,
+        heartbeat_ms=settings.mongo_heartbeat_ms,
+        listeners=[parts.database_state],
+    )
     service = PolicyService(parts.library, PolicyRepository(client[settings.database_name]))
     deadline = asyncio.get_running_loop().time() + settings.startup_timeout_s
     while True:
@@ -103,6 +108,7 @@ def _http_app(parts: SlaContainer) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.token_verifier = TokenVerifier(parts.settings)
         app.state.sla = parts
+        app.state.database_state = parts.database_state  # requests fail fast while it is down
         yield
 
     return create_app(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from closeloop_shared.database_state import DatabaseState
 from closeloop_sla.adapters.clock_store import ClockStore
 from closeloop_sla.adapters.faust_publisher import FaustPublisher
 from closeloop_sla.config import SlaSettings
@@ -27,3 +28,4 @@ class SlaContainer:
     schedule: DeadlineSchedule = field(default_factory=DeadlineSchedule)
     policies: PolicyService | None = None
     mongo: Any = None  # the AsyncMongoClient, once connected
+    database_state: DatabaseState = field(default_factory=DatabaseState)

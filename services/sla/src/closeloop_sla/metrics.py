@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from closeloop_sla.domain.clock_kind import ClockKind
 
-SEVERITIES = ("urgent", "major", "normal", "low")
+SEVERITIES = ("urgent", "major", "complex", "normal", "low")
 OPEN_STATES = ("running", "paused", "breached")
 GROUP = "sla-clocks"  # the consumer group label of closeloop_consumer_messages_total
 
@@ -27,6 +27,11 @@ DETECTION_LAG = Histogram(
     "closeloop_sla_detection_lag_seconds",
     "Time from a deadline (or warning instant) to the alert being emitted",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300),
+)
+COVERAGE_EXCEEDED = Counter(
+    "closeloop_sla_calendar_coverage_exceeded_total",
+    "New deadlines past the last date whose holidays their calendar has loaded",
+    ["calendar"],  # the calendar's name (administrators define few), not its version
 )
 MET = Counter("closeloop_sla_met_total", "Clocks stopped, on time or late", ["clock", "outcome"])
 COMPLIANCE = Gauge(

@@ -100,7 +100,7 @@ def quick_policy(policy_id: str, target: str, *, warn_at: Sequence[float] = ()) 
 def sla_env(kafka_bootstrap: str, mongo_uri: str, data_dir: Path) -> dict[str, str]:
     unique = uuid.uuid4().hex[:10]
     return {
-        "CLOSELOOP_ENV": "test",
+        "CLOSELOOP_ENV": "development",
         "CLOSELOOP_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "CLOSELOOP_MONGO_URI": mongo_uri,
         "CLOSELOOP_MONGO_DB_PREFIX": f"t_{unique}_",

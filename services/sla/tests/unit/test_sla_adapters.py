@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from closeloop_shared.durations import parse_duration
 from closeloop_shared.events import feedback, intake, routing, sla
 from closeloop_sla.adapters.clock_codec import decode_header, decode_row, encode_row
 from closeloop_sla.adapters.effect_events import ID_NAMESPACE, effect_id, event_of
@@ -26,7 +27,6 @@ from closeloop_sla.domain.clock_inputs import (
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_rules import apply_input
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks
-from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.domain.policy import ComplaintAttributes
 from closeloop_sla.domain.policy_defaults import DEFAULT_POLICIES
 from closeloop_sla.domain.policy_library import PolicyLibrary

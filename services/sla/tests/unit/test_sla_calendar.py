@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.calendar import (
     ALWAYS_OPEN,
     DEFAULT_CALENDAR,
@@ -15,7 +16,7 @@ from closeloop_sla.domain.calendar import (
     parse_ranges,
     resolve_calendar,
 )
-from closeloop_sla.domain.durations import parse_duration
+from closeloop_sla.domain.official_calendars import OFFICIAL_CALENDARS
 from closeloop_sla.domain.working_time import (
     add_working_time,
     next_working_instant,
@@ -24,13 +25,19 @@ from closeloop_sla.domain.working_time import (
 )
 
 SHANGHAI = DEFAULT_CALENDAR  # Mon-Fri 09:00-12:00, 13:00-18:00
-_GOLDEN_WEEK = frozenset(date(2026, 10, d) for d in range(1, 8))  # Thu 1st - Wed 7th
+# The official 2026 schedule (State Council notice, as the holidays library has it, checked
+# against the shipped cn-mainland calendar below): Mid-Autumn Friday 25 September, National
+# Day Thursday 1 - Wednesday 7 October; make-up working days Sunday 20 September and
+# Saturday 10 October.
+_GOLDEN_WEEK = frozenset({date(2026, 9, 25)} | {date(2026, 10, d) for d in range(1, 8)})
+_GOLDEN_WEEK_MAKEUP = frozenset({date(2026, 9, 20), date(2026, 10, 10)})  # Sunday, Saturday
 TIAOXIU = make_calendar(  # 调休: weekend dates that work to make up for the holiday week
     "cn",
     "Asia/Shanghai",
     "09:00-12:00,13:00-18:00",
     holidays=_GOLDEN_WEEK,
-    makeup_days={date(2026, 9, 27), date(2026, 10, 10)},  # Sunday, Saturday
+    makeup_days=_GOLDEN_WEEK_MAKEUP,
+    makeup_hours="09:00-12:00,13:00-18:00",
 )
 TIAOXIU_SHORT = make_calendar(
     "cn-short",
@@ -73,7 +80,8 @@ ADD_CASES = [
     ("days then hours", SHANGHAI, "2026-11-23 10:00", "P1DT2H", "2026-11-24 12:00"),
     ("PT200H is 25 working days", SHANGHAI, "2026-11-23 10:00", "PT200H", "2026-12-28 10:00"),
     ("over the holiday week", TIAOXIU, "2026-09-30 17:00", "PT2H", "2026-10-08 10:00"),
-    ("into a sunday make-up day", TIAOXIU, "2026-09-25 17:00", "PT2H", "2026-09-27 10:00"),
+    ("into a sunday make-up day", TIAOXIU, "2026-09-18 17:00", "PT2H", "2026-09-20 10:00"),
+    ("over mid-autumn", TIAOXIU, "2026-09-24 17:00", "PT2H", "2026-09-28 10:00"),
     ("into a saturday make-up day", TIAOXIU, "2026-10-09 17:00", "PT2H", "2026-10-10 10:00"),
     ("start on a holiday", TIAOXIU, "2026-10-03 10:00", "PT1H", "2026-10-08 10:00"),
     ("P3D over the holidays", TIAOXIU, "2026-09-30 10:00", "P3D", "2026-10-10 10:00"),
@@ -231,11 +239,24 @@ def test_calendar_refuses_unknown_zone_and_a_date_both_off_and_working() -> None
 
 
 def test_hours_on_applies_holidays_then_make_up_days_then_the_weekday() -> None:
-    monday_hours = TIAOXIU.weekly_hours[0]
     assert TIAOXIU.hours_on(date(2026, 10, 5)) == ()  # a Monday in the holiday week
-    assert TIAOXIU.hours_on(date(2026, 9, 27)) == monday_hours  # a make-up Sunday
+    assert TIAOXIU.hours_on(date(2026, 9, 20)) == TIAOXIU.makeup_hours  # a make-up Sunday
     assert TIAOXIU.hours_on(date(2026, 10, 11)) == ()  # an ordinary Sunday
     assert [str(r) for r in TIAOXIU_SHORT.hours_on(date(2026, 10, 10))] == ["09:00-12:00"]
+
+
+def test_make_up_days_need_their_hours_spelled_out() -> None:
+    with pytest.raises(ValueError, match="explicit makeup_hours"):
+        make_calendar("tue-sat", "UTC", "09:00-17:00", makeup_days=[date(2026, 9, 20)])
+
+
+def test_the_golden_week_fixture_is_the_official_2026_schedule() -> None:
+    official = OFFICIAL_CALENDARS["cn-mainland"]  # generated from the holidays library
+    autumn = [date(2026, 9, 1) + timedelta(days=n) for n in range(61)]  # September, October
+    off = {d for d in autumn if not official.hours_on(d) and d.weekday() < 5}
+    assert off == {d for d in _GOLDEN_WEEK if d.weekday() < 5}
+    assert {d for d in official.makeup_days if d in autumn} == _GOLDEN_WEEK_MAKEUP
+    assert all(official.hours_on(d) == () for d in _GOLDEN_WEEK)
 
 
 def test_resolve_calendar_has_builtins_that_configuration_can_override() -> None:

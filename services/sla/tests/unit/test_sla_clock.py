@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.calendar import ALWAYS_OPEN, DEFAULT_CALENDAR, BusinessCalendar
 from closeloop_sla.domain.clock import (
     Clock,
@@ -35,7 +36,6 @@ from closeloop_sla.domain.clock_effects import (
     ClockWarned,
 )
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import parse_duration
 
 CAL = DEFAULT_CALENDAR  # Asia/Shanghai, Mon-Fri 09:00-12:00, 13:00-18:00
 ZONE = CAL.zone

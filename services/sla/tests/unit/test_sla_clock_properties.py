@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import (
     ALWAYS_OPEN,
     DEFAULT_CALENDAR,
@@ -25,7 +26,6 @@ from closeloop_sla.domain.clock import (
 )
 from closeloop_sla.domain.clock_effects import ClockBreached, ClockEffect, ClockWarned
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.working_time import (
     add_working_seconds,
     add_working_time,
@@ -43,7 +43,7 @@ instants = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
 )
 targets = st.builds(
-    WorkDuration,
+    Duration,
     days=st.integers(0, 6),
     seconds=st.integers(0, 40 * 3600).map(float),
 ).filter(lambda d: not d.is_zero)
@@ -57,7 +57,7 @@ SETTINGS = settings(max_examples=200, deadline=None)
 def begin(
     calendar: BusinessCalendar,
     start: datetime,
-    target: WorkDuration,
+    target: Duration,
     warn_at: tuple[float, ...] = (0.75, 0.9),
 ) -> Clock:
     clock, _ = start_clock(
@@ -76,7 +76,7 @@ def begin(
 @SETTINGS
 @given(calendar=calendars, start=instants, target=targets)
 def test_an_untouched_clock_is_due_when_add_working_time_says(
-    calendar: BusinessCalendar, start: datetime, target: WorkDuration
+    calendar: BusinessCalendar, start: datetime, target: Duration
 ) -> None:
     clock = begin(calendar, start, target)
     assert deadline_of(clock, calendar) == add_working_time(calendar, start, target)
@@ -93,7 +93,7 @@ def test_an_untouched_clock_is_due_when_add_working_time_says(
 def test_a_pause_moves_the_deadline_by_exactly_its_working_time(
     calendar: BusinessCalendar,
     start: datetime,
-    target: WorkDuration,
+    target: Duration,
     pause_fraction: float,
     pause_length: timedelta,
 ) -> None:
@@ -135,7 +135,7 @@ def schedules(draw: st.DrawFn) -> list[tuple[str, timedelta]]:
 def test_every_warning_and_breach_fires_once_and_never_before_its_instant(
     calendar: BusinessCalendar,
     start: datetime,
-    target: WorkDuration,
+    target: Duration,
     warn_at: tuple[float, ...],
     steps: list[tuple[str, timedelta]],
 ) -> None:
@@ -170,7 +170,7 @@ def test_every_warning_and_breach_fires_once_and_never_before_its_instant(
 @SETTINGS
 @given(calendar=calendars, start=instants, target=targets, offset=offsets)
 def test_stopping_reports_late_exactly_when_the_deadline_had_passed(
-    calendar: BusinessCalendar, start: datetime, target: WorkDuration, offset: timedelta
+    calendar: BusinessCalendar, start: datetime, target: Duration, offset: timedelta
 ) -> None:
     clock = begin(calendar, start, target)
     deadline = deadline_of(clock, calendar)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.calendar import ALWAYS_OPEN, BusinessCalendar, make_calendar
 from closeloop_sla.domain.clock import (
     Clock,
@@ -19,7 +20,6 @@ from closeloop_sla.domain.clock import (
 from closeloop_sla.domain.clock_effects import ClockBreached, ClockRetargeted
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_retarget import retarget_clock
-from closeloop_sla.domain.durations import parse_duration
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.calendar import ALWAYS_OPEN_NAME
 from closeloop_sla.domain.clock import ClockPhase, ClockTransitionError, deadline_of
 from closeloop_sla.domain.clock_effects import (
@@ -35,7 +36,6 @@ from closeloop_sla.domain.complaint_clocks import (
     next_due,
     open_states,
 )
-from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.domain.policy import ClockTarget, ComplaintAttributes, PolicyMatch, SlaPolicy
 from closeloop_sla.domain.policy_library import PolicyLibrary
 

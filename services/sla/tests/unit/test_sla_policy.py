@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from closeloop_shared.durations import parse_duration
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_triggers import CLOCK_TRIGGERS, ClockAction, clock_actions
-from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.domain.policy import (
     FALLBACK_POLICY,
     ClockTarget,

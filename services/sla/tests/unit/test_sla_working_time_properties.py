@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import (
     ALWAYS_OPEN,
     DEFAULT_CALENDAR,
     BusinessCalendar,
     make_calendar,
 )
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.working_time import (
     add_working_time,
     next_working_instant,
@@ -27,8 +27,8 @@ CALENDARS = [
         "cn",
         "Asia/Shanghai",
         "09:00-12:00,13:00-18:00",
-        holidays=[date(2026, 10, d) for d in range(1, 8)],
-        makeup_days=[date(2026, 9, 27), date(2026, 10, 10)],
+        holidays=[date(2026, 9, 25), *(date(2026, 10, d) for d in range(1, 8))],
+        makeup_days=[date(2026, 9, 20), date(2026, 10, 10)],
         makeup_hours="09:00-12:00",
     ),
     make_calendar("ny", "America/New_York", "09:00-17:00"),
@@ -56,7 +56,7 @@ SETTINGS = settings(max_examples=200, deadline=None)
 def test_working_time_between_start_and_result_is_the_duration(
     calendar: BusinessCalendar, start: datetime, amount: int
 ) -> None:
-    result = add_working_time(calendar, start, WorkDuration(seconds=amount))
+    result = add_working_time(calendar, start, Duration(seconds=amount))
     assert result >= start
     assert working_time_between(calendar, start, result) == timedelta(seconds=amount)
 
@@ -68,10 +68,10 @@ def test_adding_twice_equals_adding_the_sum(
 ) -> None:
     stepwise = add_working_time(
         calendar,
-        add_working_time(calendar, start, WorkDuration(seconds=first)),
-        WorkDuration(seconds=second),
+        add_working_time(calendar, start, Duration(seconds=first)),
+        Duration(seconds=second),
     )
-    assert stepwise == add_working_time(calendar, start, WorkDuration(seconds=first + second))
+    assert stepwise == add_working_time(calendar, start, Duration(seconds=first + second))
 
 
 @SETTINGS
@@ -80,12 +80,12 @@ def test_adding_is_monotonic_in_the_duration(
     calendar: BusinessCalendar, start: datetime, a: int, b: int, n: int, m: int
 ) -> None:
     low, high = sorted((a, b))
-    assert add_working_time(calendar, start, WorkDuration(seconds=low)) <= add_working_time(
-        calendar, start, WorkDuration(seconds=high)
+    assert add_working_time(calendar, start, Duration(seconds=low)) <= add_working_time(
+        calendar, start, Duration(seconds=high)
     )
     few, many = sorted((n, m))
-    assert add_working_time(calendar, start, WorkDuration(days=few)) <= add_working_time(
-        calendar, start, WorkDuration(days=many)
+    assert add_working_time(calendar, start, Duration(days=few)) <= add_working_time(
+        calendar, start, Duration(days=many)
     )
 
 
@@ -95,7 +95,7 @@ def test_adding_is_monotonic_in_the_start(
     calendar: BusinessCalendar, t1: datetime, t2: datetime, amount: int, n: int
 ) -> None:
     early, late = sorted((t1, t2))
-    for duration in (WorkDuration(seconds=amount), WorkDuration(days=n), WorkDuration(n, amount)):
+    for duration in (Duration(seconds=amount), Duration(days=n), Duration(n, amount)):
         assert add_working_time(calendar, early, duration) <= add_working_time(
             calendar, late, duration
         )
@@ -106,7 +106,7 @@ def test_adding_is_monotonic_in_the_start(
 def test_working_days_add_working_time_and_land_on_the_earliest_such_instant(
     calendar: BusinessCalendar, start: datetime, n: int
 ) -> None:
-    result = add_working_time(calendar, start, WorkDuration(days=n))
+    result = add_working_time(calendar, start, Duration(days=n))
     used = working_time_between(calendar, start, result)
     assert used > timedelta(0)
     # Earliest: one microsecond earlier there was strictly less working time.

@@ -34,6 +34,7 @@ class ComplaintReceived(ComplaintEvent):
     category: str
     severity: Severity
     severity_reason: str
+    category_reason: str | None = None  # why this category (derived from the text, or given)
     customer_pseudonym: str
     customer_tier: str | None = None
     region: str | None = None

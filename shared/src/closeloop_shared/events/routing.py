@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
+
 from closeloop_shared.events.common import ComplaintEvent
+from closeloop_shared.events.envelope import EventData
 from closeloop_shared.events.registry import event_type
-from closeloop_shared.topics import ROUTING_EVENTS
+from closeloop_shared.topics import ROUTING_DIRECTORY, ROUTING_EVENTS
 
 T = ROUTING_EVENTS.name
 
@@ -62,3 +66,33 @@ class ComplaintEscalated(ComplaintEvent):
     trigger: Literal["sla_warning", "sla_breach", "major_complaint", "manual"]
     mode: Literal["notify", "reassign", "co_owner", "special_team"] = "notify"
     clock: str | None = None
+    department: str | None = None  # the complaint's department when it escalated
+
+
+class WorkingHours(BaseModel):
+    """When a department works: ISO weekdays (1 = Monday) from ``start`` to ``end``."""
+
+    timezone: str
+    days: list[int]
+    start: str  # "HH:MM"
+    end: str
+
+
+@event_type("closeloop.routing.department.directory.v1", topic=ROUTING_DIRECTORY.name)
+class DepartmentDirectory(EventData):
+    """A department's staff as routing knows them, published at start-up and on every
+    change of the department set (keyed by department id; the latest ``version`` wins).
+    E-mail addresses are personal data: they travel sealed (``contacts_sealed``, a
+    person id → address object sealed with the platform key, context
+    ``staff-directory``)."""
+
+    department: str
+    version: int
+    at: datetime
+    supervisor: str
+    leader: str
+    members: list[str] = []
+    special_team: list[str] = []
+    on_call: str | None = None
+    working_hours: WorkingHours | None = None
+    contacts_sealed: str | None = None

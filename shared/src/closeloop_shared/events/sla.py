@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from closeloop_shared.events.common import ComplaintEvent
@@ -93,6 +93,21 @@ class ClockRetargeted(ClockEvent):
 
     target: str  # ISO-8601 duration
     calendar: str
+
+
+@event_type("closeloop.sla.calendar.coverage_exceeded.v1", topic=T)
+class CalendarCoverageExceeded(ComplaintEvent):
+    """A clock's deadline lies past the last date whose holidays its calendar has loaded:
+    the days after ``covered_until`` count as ordinary working days until the calendar is
+    refreshed (``closeloop calendars refresh``), so the deadline may be too early."""
+
+    clock: str
+    run: int = 1
+    policy_id: str
+    policy_version: int
+    calendar: str  # the calendar version the clock counts in, e.g. "cn-mainland"
+    deadline: datetime
+    covered_until: date
 
 
 @event_type("closeloop.sla.command.expire.v1", topic=SLA_COMMANDS.name)

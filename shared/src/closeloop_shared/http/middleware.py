@@ -26,6 +26,21 @@ async def _reply(send: Send, status: int, body: dict[str, str]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the already-read ``body`` once, then defers to ``receive``
+    (for the disconnect message)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, streaming or not."""
 
@@ -63,16 +78,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body, replayed = b"".join(chunks), False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
 
 class RequestMetrics:

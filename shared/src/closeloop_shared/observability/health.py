@@ -1,7 +1,9 @@
 """Liveness, readiness and metrics endpoints for any FastAPI app or worker.
 
-``/healthz``: the process is alive. ``/readyz``: every registered dependency check passes
-(database reachable, consumers assigned, tables recovered...). ``/metrics``: Prometheus.
+``/healthz``: the process is alive and no registered liveness check (``app.state.liveness``,
+e.g. a stalled consumer) fails; a 503 asks the supervisor for a restart. ``/readyz``: every
+registered dependency check passes (database reachable, consumers assigned, tables
+recovered...). ``/metrics``: Prometheus.
 """
 
 from __future__ import annotations
@@ -42,9 +44,15 @@ def health_router() -> APIRouter:
     """Routes ``/healthz``, ``/readyz`` and ``/metrics`` (never authenticated)."""
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive"}
+    @router.get("/healthz", summary="Liveness: the process and its consumers make progress")
+    async def healthz(request: Request) -> JSONResponse:
+        liveness: Readiness | None = getattr(request.app.state, "liveness", None)
+        checks = await liveness.evaluate() if liveness is not None else {}
+        alive = all(checks.values())
+        body: dict[str, object] = {"status": "alive" if alive else "stalled"}
+        if checks:
+            body["checks"] = checks
+        return JSONResponse(body, status_code=200 if alive else 503)
 
     @router.get("/readyz", summary="Readiness: every dependency check passes")
     async def readyz(request: Request) -> JSONResponse:

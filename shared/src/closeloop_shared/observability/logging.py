@@ -1,17 +1,18 @@
 """Structured JSON logs that never contain personal data.
 
-Values of keys that name personal data are replaced, and phone numbers and e-mail addresses
-are masked in any message or value that slips through.
+Values of keys that name personal data are replaced, and personal data in any message or
+value that slips through (ID, card and phone numbers, e-mails, addresses) is redacted.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from closeloop_shared.pii import redact_personal_data
 
 PII_KEYS = frozenset(
     {
@@ -31,14 +32,12 @@ PII_KEYS = frozenset(
         "authorization",
     }
 )
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-PHONE = re.compile(r"\+?\d[\d\s-]{6,}\d")
 RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def redact_text(text: str) -> str:
-    """Mask e-mail addresses and phone numbers inside free text."""
-    return PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+    """Redact personal data inside free text."""
+    return redact_personal_data(text)
 
 
 def redact(value: Any, key: str = "") -> Any:

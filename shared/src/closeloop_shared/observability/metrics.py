@@ -45,3 +45,8 @@ OUTBOX_PENDING = Gauge(
     "closeloop_outbox_pending",
     "Events written to the outbox and not yet published",
 )
+CONSUMER_STALLED_SECONDS = Gauge(
+    "closeloop_consumer_stalled_seconds",
+    "Seconds a consumer group member has had work without progress (-1: its task ended)",
+    ["group"],
+)

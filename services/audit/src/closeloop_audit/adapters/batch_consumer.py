@@ -5,12 +5,15 @@ failing. The audit log needs neither: it appends batches (one ordered insert per
 and must never skip a record, so a failing batch is retried until it succeeds. Offsets are
 committed only after the handler returned, so a crash between the insert and the commit
 redelivers records that the (idempotent) handler then recognises and skips.
+
+Because a batch is retried without end, the consumer reports its progress like the shared
+loop (:class:`~closeloop_shared.kafka.supervision.Progress`): a batch failing for longer
+than ``stall_after_s``, or a task that ended, fails liveness and the process is restarted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +22,7 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from closeloop_shared.kafka.consumer import TRANSIENT_ERRORS
+from closeloop_shared.kafka.supervision import Progress
 from closeloop_shared.observability.metrics import (
     CONSUMER_DURATION,
     CONSUMER_LAG,
@@ -45,6 +49,7 @@ class BatchConsumer:
         batch_size: int = 200,
         backoff_s: float = 0.2,
         client_id: str | None = None,
+        stall_after_s: float = 300.0,
     ) -> None:
         self.group_id = group_id
         self.topics = list(topics)
@@ -61,24 +66,37 @@ class BatchConsumer:
         )
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.progress = Progress(group_id)
+        self.stall_after_s = stall_after_s
 
     @property
     def assigned(self) -> bool:
         """True once the group gave this consumer its partitions (a readiness condition)."""
         return bool(self._consumer.assignment())
 
+    @property
+    def alive(self) -> bool:
+        """The liveness condition: the task runs and no batch is stuck past the bound."""
+        return self.progress.alive(self.stall_after_s)
+
     async def start(self) -> None:
         """Join the group and start consuming in a background task."""
         self._consumer.subscribe(self.topics)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"batch-consumer:{self.group_id}")
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if not self._stopping.is_set():
+            self.progress.ended = True
+            log.critical("batch consumer task ended", extra={"error": repr(error)})
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit it, and leave the group."""
         self._stopping.set()
         if self._task:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task])  # its failure, if any, was logged when it ended
         await self._consumer.stop()
 
     async def _run(self) -> None:
@@ -98,6 +116,7 @@ class BatchConsumer:
         """Run the handler until it succeeds: a batch is never skipped. False when asked to
         stop first (the batch is not committed, so it is redelivered)."""
         started = time.perf_counter()
+        self.progress.record_started()
         attempt = 0
         while True:
             try:
@@ -115,6 +134,7 @@ class BatchConsumer:
                     CONSUMER_MESSAGES.labels(self.group_id, topic, "retried").inc()
                 await asyncio.sleep(delay)
                 attempt += 1
+        self.progress.record_finished()
         elapsed = time.perf_counter() - started
         for record in records:
             CONSUMER_MESSAGES.labels(self.group_id, record.topic, "ok").inc()
@@ -146,3 +166,4 @@ class BatchConsumer:
             per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, high - position)
         for topic, lag in per_topic.items():
             CONSUMER_LAG.labels(self.group_id, topic).set(lag)
+        self.progress.lag_measured(sum(per_topic.values()))

@@ -57,10 +57,18 @@ class SealedEntry:
 
     entry: AuditEntry
     payload_sealed: str
+    # Who acted, as the event says. Kept beside the chain, not in it: the payload hash
+    # seals the event that names them, so an auditor can check it against the payload.
+    actor: dict[str, str | None] | None = None
 
 
 def _document(item: SealedEntry) -> Document:
-    return {"_id": item.entry.seq, **item.entry.to_dict(), "payload_sealed": item.payload_sealed}
+    return {
+        "_id": item.entry.seq,
+        **item.entry.to_dict(),
+        "payload_sealed": item.payload_sealed,
+        "actor": item.actor,
+    }
 
 
 class EntryStore:
@@ -127,6 +135,12 @@ class EntryStore:
             limit=limit,
         )
         return [AuditEntry.from_dict(doc) async for doc in cursor]
+
+    async def actors(self, seqs: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Who acted in each of the entries ``seqs`` (those that name somebody)."""
+        wanted = list(seqs)
+        cursor = self._coll.find({"_id": {"$in": wanted}, "actor": {"$ne": None}}, {"actor": 1})
+        return {int(doc["_id"]): dict(doc["actor"]) async for doc in cursor}
 
     async def sealed_payload(self, seq: int) -> str | None:
         """The sealed payload of an entry (for key holders re-checking a payload hash)."""

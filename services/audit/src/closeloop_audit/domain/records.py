@@ -34,6 +34,7 @@ __all__ = [
     "RawRecord",
     "describe_record",
     "is_dead_letter_topic",
+    "record_actor",
     "record_event_id",
     "record_payload_hash",
 ]
@@ -104,3 +105,23 @@ def describe_record(record: RawRecord, *, recorded_at: str) -> LoggedEvent:
         subject=_subject(record),
         payload_hash=record_payload_hash(record),
     )
+
+
+def record_actor(record: RawRecord) -> dict[str, str | None] | None:
+    """Who acted, as the event says: ``acted_by`` (subject and role) of a complaint event,
+    else the bare ``actor`` of older lifecycle events (role unknown); None when the record
+    names nobody or is not a JSON object. Never raises."""
+    if is_dead_letter_topic(record.topic) or not record.value:
+        return None
+    try:
+        body = json.loads(record.value)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    acted = body.get("acted_by")
+    if isinstance(acted, dict) and isinstance(acted.get("subject"), str):
+        role = acted.get("role")
+        return {"subject": acted["subject"], "role": role if isinstance(role, str) else None}
+    actor = body.get("actor")
+    return {"subject": actor, "role": None} if isinstance(actor, str) and actor else None

@@ -56,4 +56,5 @@ def log_consumer(ctx: AuditContext) -> BatchConsumer:
         batch_size=s.consumer_batch_size,
         backoff_s=s.consumer_retry_backoff_s,
         client_id=f"{s.kafka_client_id_prefix}-{s.audit_consumer_group}",
+        stall_after_s=s.consumer_stall_after_s,
     )

@@ -21,7 +21,7 @@ from closeloop_audit.adapters.checkpoint_store import CheckpointStore
 from closeloop_audit.adapters.entry_store import ChainConflict, EntryStore, SealedEntry
 from closeloop_audit.domain.chain import GENESIS_HASH, AuditEntry, ChainBuilder, LoggedEvent
 from closeloop_audit.domain.merkle import MerkleAccumulator
-from closeloop_audit.domain.records import RawRecord, describe_record
+from closeloop_audit.domain.records import RawRecord, describe_record, record_actor
 from closeloop_audit.metrics import AUDIT_CHAIN_LENGTH, AUDIT_ENTRIES
 from closeloop_shared.crypto import Sealer
 
@@ -125,7 +125,7 @@ class LogWriter:
         builder = ChainBuilder(self._head, MerkleAccumulator(tree.size, tree.peaks))
         new = builder.extend(event for event, _ in fresh)
         items = [
-            SealedEntry(entry, self._seal(record))
+            SealedEntry(entry, self._seal(record), record_actor(record))
             for entry, (_, record) in zip(new, fresh, strict=True)
         ]
         try:

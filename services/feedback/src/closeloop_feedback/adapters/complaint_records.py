@@ -29,6 +29,8 @@ class ComplaintRecord:
     department: str | None
     status: str | None
     callback_deadline: datetime | None = None
+    severity: str | None = None
+    assignee: str | None = None
 
 
 def _record(doc: Document) -> ComplaintRecord:
@@ -41,6 +43,8 @@ def _record(doc: Document) -> ComplaintRecord:
         department=doc.get("department"),
         status=doc.get("status"),
         callback_deadline=doc.get("callback_deadline"),
+        severity=doc.get("severity"),
+        assignee=doc.get("assignee"),
     )
 
 
@@ -60,6 +64,7 @@ class ComplaintRecords:
         contact_methods: list[str],
         pseudonym: str,
         received_at: datetime,
+        severity: str | None = None,
     ) -> None:
         """Record the sealed contact of a new complaint (idempotent: same values again)."""
         await self._coll.update_one(
@@ -72,6 +77,7 @@ class ComplaintRecords:
                     "contact_methods": contact_methods,
                     "pseudonym": pseudonym,
                     "received_at": received_at,
+                    "severity": severity,
                 },
                 "$setOnInsert": {"status": "received"},
             },
@@ -85,6 +91,10 @@ class ComplaintRecords:
     async def set_department(self, complaint_id: str, department: str, *, at: datetime) -> None:
         """The department now responsible (a newer routing decision wins)."""
         await self._conditional_set(complaint_id, "department", department, at)
+
+    async def set_assignee(self, complaint_id: str, assignee: str, *, at: datetime) -> None:
+        """The agent now handling the complaint (a newer assignment wins)."""
+        await self._conditional_set(complaint_id, "assignee", assignee, at)
 
     async def _conditional_set(
         self, complaint_id: str, field: str, value: str, at: datetime

@@ -7,7 +7,7 @@ States: pending → sending → sent | pending (retry later) | failed. A sender 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,8 +61,8 @@ class Attempt:
 class NotificationStore:
     """Repository of the ``notifications`` collection."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._coll = db[COLLECTION]
+    def __init__(self, db: AsyncDatabase[Document], collection: str = COLLECTION) -> None:
+        self._coll = db[collection]
 
     async def create(self, n: NewNotification) -> bool:
         """Insert once; False when this id exists (a redelivered trigger)."""
@@ -134,6 +134,35 @@ class NotificationStore:
         )
         return result.modified_count == 1
 
+    async def get(self, notification_id: str) -> Document | None:
+        return await self._coll.find_one({"_id": notification_id}, {"outbox": 0})
+
+    async def callback_made(
+        self, notification_id: str, at: datetime, *, events: Sequence[Document]
+    ) -> bool:
+        """A notification delivered by an agent's phone call: sent now (once)."""
+        result = await self._coll.update_one(
+            {"_id": notification_id, "status": "callback_task"},
+            {
+                "$set": {"status": "sent", "sent_at": at},
+                "$push": {"history": Attempt(0, at, "called").doc(), **push_events(events)},
+            },
+        )
+        return result.modified_count == 1
+
+    async def receipt(
+        self, notification_id: str, *, status: str, at: datetime, error: str | None
+    ) -> bool:
+        """A delivery receipt of the provider; False for an unknown notification."""
+        await self._coll.update_one(
+            {"_id": notification_id, "delivery_status": {"$ne": status}},  # once per status
+            {
+                "$set": {"delivery_status": status, "delivery_at": at, "delivery_error": error},
+                "$push": {"history": Attempt(0, at, f"receipt: {status}", error).doc()},
+            },
+        )
+        return await self._coll.count_documents({"_id": notification_id}) == 1
+
     async def for_complaint(self, complaint_id: str) -> list[Document]:
         """Every notification of a complaint, oldest first (the communication record)."""
         cursor = self._coll.find({"complaint_id": complaint_id}, {"outbox": 0, "params": 0})
@@ -141,3 +170,22 @@ class NotificationStore:
 
     async def count(self, status: str) -> int:
         return await self._coll.count_documents({"status": status})
+
+
+async def deliver_due(
+    store: NotificationStore,
+    now: Callable[[], datetime],
+    lease: timedelta,
+    deliver: Callable[[Document], Awaitable[None]],
+    max_batch: int = 50,
+) -> int:
+    """Claim and ``deliver`` up to ``max_batch`` due notifications one at a time; return
+    how many were attempted."""
+    done = 0
+    while done < max_batch:
+        doc = await store.claim_due(now(), lease)
+        if doc is None:
+            break
+        await deliver(doc)
+        done += 1
+    return done

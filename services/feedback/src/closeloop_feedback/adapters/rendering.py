@@ -21,6 +21,7 @@ from closeloop_feedback.domain.localisation import (
     format_instant,
     outcome_label,
     subject_for,
+    text,
 )
 from closeloop_feedback.domain.notices import (
     CUSTOMER_FIELDS,
@@ -103,12 +104,16 @@ class NoticeRenderer:
         SMS and call scripts just the message)."""
         view = self.view(template, language, reference, params)
         view["name"] = name
-        module: Any = self._env.get_template(f"notices_{language.value}.j2").module
-        body = str(getattr(module, template.value)(view)).strip()
+        module: Any = self._env.get_template("notices.j2").module
+
+        def t(message_id: str, **values: object) -> str:
+            return text(language, message_id, **values)
+
+        body = str(getattr(module, template.value)(view, t)).strip()
         if channel is NotifyChannel.email:
-            text = f"{module.greeting(view)}\n\n{body}\n\n{module.signoff(view)}\n"
+            message = f"{module.greeting(view, t)}\n\n{body}\n\n{module.signoff(view, t)}\n"
         elif channel is NotifyChannel.sms:
-            text = f"{module.sms_prefix(view)}{body}"
+            message = f"{module.sms_prefix(view, t)}{body}"
         else:
-            text = body
-        return RenderedNotice(subject_for(template, language, reference), text)
+            message = body
+        return RenderedNotice(subject_for(template, language, reference), message)

@@ -2,9 +2,14 @@
 
 The gateway gets ``{"to", "text", "reference", "language"}`` and an ``Idempotency-Key``
 header, so a retry after a lost reply does not text the customer twice (if the gateway
-honours it, as the common ones do)."""
+honours it, as the common ones do). With a key (``CLOSELOOP_SMS_PROVIDER_KEY``) every call
+carries ``Authorization: Bearer <key>``; the gateway's delivery receipts come back to
+``POST /v1/sms/receipts`` signed with the same key (see :func:`receipt_signature`)."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 import httpx
 
@@ -18,8 +23,9 @@ class WebhookSmsProvider:
 
     channel = NotifyChannel.sms
 
-    def __init__(self, url: str, *, timeout_s: float = 5) -> None:
+    def __init__(self, url: str, *, key: str = "", timeout_s: float = 5) -> None:
         self._url, self._timeout = url, timeout_s
+        self._auth = {"Authorization": f"Bearer {key}"} if key else {}
 
     async def send(self, message: OutgoingMessage) -> None:
         payload = {
@@ -33,10 +39,20 @@ class WebhookSmsProvider:
                 response = await client.post(
                     self._url,
                     json=payload,
-                    headers={"Idempotency-Key": message.notification_id},
+                    headers={"Idempotency-Key": message.notification_id, **self._auth},
                 )
         except httpx.HTTPError as exc:
             raise SendFailed(FailureKind.transient, type(exc).__name__) from None
         if response.status_code >= 300:
             kind = classify_http_status(response.status_code)
             raise SendFailed(kind, f"SMS gateway HTTP {response.status_code}")
+
+
+def receipt_signature(key: str, body: bytes) -> str:
+    """The ``X-Closeloop-Signature`` of a delivery receipt: ``sha256=`` and the hex
+    HMAC-SHA256 of the raw request body under the provider key."""
+    return "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def receipt_signed(key: str, body: bytes, signature: str) -> bool:
+    return bool(key) and hmac.compare_digest(receipt_signature(key, body), signature)

@@ -59,9 +59,18 @@ class SmtpEmailProvider:
         self._username, self._password = username or None, password or None
 
     async def send(self, message: OutgoingMessage) -> None:
+        await self.send_mail(build_email(message, self._sender))
+
+    @property
+    def sender(self) -> str:
+        return self._sender
+
+    async def send_mail(self, mail: EmailMessage) -> None:
+        """Hand a built message to the relay; raise :class:`SendFailed` saying whether a
+        retry can help."""
         try:
             await aiosmtplib.send(
-                build_email(message, self._sender),
+                mail,
                 hostname=self._host,
                 port=self._port,
                 timeout=self._timeout,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 from closeloop_feedback.adapters.rendering import template_environment
-from closeloop_feedback.domain.localisation import PROBLEMS, SURVEY_PAGE, format_instant
+from closeloop_feedback.domain.localisation import format_instant, words
 from closeloop_feedback.domain.notices import Language
 
 OTHER = {Language.zh_cn: Language.en, Language.en: Language.zh_cn}
@@ -22,7 +22,7 @@ class SurveyPages:
 
     def _render(self, lang: Language, mode: str, **context: object) -> str:
         return self._template.render(
-            lang=lang.value, t=SURVEY_PAGE[lang], mode=mode, switch_url=None, **context
+            lang=lang.value, t=words(lang, "survey"), mode=mode, switch_url=None, **context
         )
 
     def form(
@@ -40,12 +40,12 @@ class SurveyPages:
             "ref": reference,
             "action": f"/v1/surveys/{token}",
             "expires": format_instant(expires_at, lang, self._tz),
-            "errors": {f: PROBLEMS[lang].get(f, p) for f, p in (errors or {}).items()},
+            "errors": {f: words(lang, "problem").get(f, p) for f, p in (errors or {}).items()},
             "values": {"score": "", "solved": "", "comment": "", **(values or {})},
         }
         html = self._template.render(
             lang=lang.value,
-            t=SURVEY_PAGE[lang],
+            t=words(lang, "survey"),
             mode="form",
             switch_url=f"/v1/surveys/{token}?lang={OTHER[lang].value}",
             **context,
@@ -58,4 +58,4 @@ class SurveyPages:
 
     def problem(self, lang: Language, problem: str) -> str:
         """The page for a link or answer that was refused, saying why."""
-        return self._render(lang, "problem", message=PROBLEMS[lang].get(problem, problem))
+        return self._render(lang, "problem", message=words(lang, "problem").get(problem, problem))

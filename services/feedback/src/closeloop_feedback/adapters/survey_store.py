@@ -107,7 +107,7 @@ class SurveyStore:
         }
         if departments is not None:
             query["department"] = {"$in": list(departments)}
-        projection = {"department": 1, "outcome_at": 1, "status": 1, "answer": 1}
+        projection = {"department": 1, "agent": 1, "outcome_at": 1, "status": 1, "answer": 1}
         return [
             SurveyOutcome(
                 department=doc.get("department"),
@@ -115,6 +115,7 @@ class SurveyStore:
                 answered=doc["status"] == "answered",
                 score=(doc.get("answer") or {}).get("score"),
                 solved=(doc.get("answer") or {}).get("solved"),
+                agent=doc.get("agent"),
             )
             async for doc in self._coll.find(query, projection)
         ]

@@ -27,15 +27,23 @@ VOICE_CHANNELS = frozenset({"phone", "walk_in"})
 
 
 def choose_channel(
-    *, contact_methods: Collection[str], complaint_channel: str, purpose: Purpose
+    *,
+    contact_methods: Collection[str],
+    complaint_channel: str,
+    purpose: Purpose,
+    sms_gateway: bool = True,
 ) -> NotifyChannel | None:
     """The channel to use, preferring how the customer reached us; None when no contact
-    method on record can carry it (the caller records that as a failure)."""
+    method on record can carry it (the caller records that as a failure).
+
+    Without an SMS gateway a text cannot be sent: the notice becomes what it then is, a
+    phone callback for an agent (recorded as such, never as an SMS)."""
     has_email, has_phone = "email" in contact_methods, "phone" in contact_methods
+    by_phone = NotifyChannel.sms if sms_gateway else NotifyChannel.phone_callback
     if complaint_channel in VOICE_CHANNELS and has_phone:
-        return NotifyChannel.phone_callback if purpose is Purpose.survey else NotifyChannel.sms
+        return NotifyChannel.phone_callback if purpose is Purpose.survey else by_phone
     if has_email:
         return NotifyChannel.email
     if has_phone:
-        return NotifyChannel.sms
+        return by_phone
     return None

@@ -22,6 +22,7 @@ class Period(StrEnum):
 
 class GroupBy(StrEnum):
     department = "department"
+    agent = "agent"  # the agent handling the complaint when it was resolved
     period = "period"
 
 
@@ -34,6 +35,7 @@ class SurveyOutcome:
     answered: bool
     score: int | None = None
     solved: bool | None = None
+    agent: str | None = None
 
 
 @dataclass
@@ -42,6 +44,7 @@ class CsatRow:
 
     department: str | None = None
     period: str | None = None
+    agent: str | None = None
     answered: int = 0
     satisfied: int = 0
     dissatisfied: int = 0
@@ -98,13 +101,17 @@ def compute_csat(
     period: Period = Period.day,
     tz: tzinfo,
 ) -> tuple[CsatRow, list[CsatRow]]:
-    """(totals, rows) with one row per group, sorted by department then period."""
+    """(totals, rows) with one row per group, sorted by department, agent, then period."""
     totals = CsatRow()
-    rows: dict[tuple[str | None, str | None], CsatRow] = {}
+    rows: dict[tuple[str | None, str | None, str | None], CsatRow] = {}
     for outcome in outcomes:
         totals.add(outcome)
         dept = (outcome.department or UNASSIGNED) if GroupBy.department in group_by else None
+        agent = (outcome.agent or UNASSIGNED) if GroupBy.agent in group_by else None
         when = period_key(outcome.at, period, tz) if GroupBy.period in group_by else None
-        rows.setdefault((dept, when), CsatRow(department=dept, period=when)).add(outcome)
-    ordered = sorted(rows.values(), key=lambda r: (r.department or "", r.period or ""))
+        row = CsatRow(department=dept, period=when, agent=agent)
+        rows.setdefault((dept, agent, when), row).add(outcome)
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.department or "", r.agent or "", r.period or "")
+    )
     return totals, ordered

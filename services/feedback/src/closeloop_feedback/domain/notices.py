@@ -50,7 +50,7 @@ CUSTOMER_FIELDS: dict[Template, frozenset[str]] = {
     Template.acknowledged: frozenset(),
     Template.in_progress: frozenset(),
     Template.awaiting_customer: frozenset(),
-    Template.delayed: frozenset({"clock", "deadline"}),
+    Template.delayed: frozenset({"clock", "deadline", "complex_case"}),
     Template.extended: frozenset({"clock", "reason", "new_deadline"}),
     Template.resolved: frozenset(
         {"outcome", "basis", "remedy", "compensation_amount", "compensation_currency"}

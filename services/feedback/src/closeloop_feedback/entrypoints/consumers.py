@@ -6,13 +6,20 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from closeloop_feedback.service_layer.lifecycle import EventHandlers
+from closeloop_feedback.service_layer.staff_notifications import StaffNotifications
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_shared.kafka.consumer import Record
-from closeloop_shared.topics import COMPLAINT_LIFECYCLE, ROUTING_EVENTS, SLA_EVENTS
+from closeloop_shared.topics import (
+    COMPLAINT_LIFECYCLE,
+    ROUTING_DIRECTORY,
+    ROUTING_EVENTS,
+    SLA_EVENTS,
+)
 
 log = logging.getLogger(__name__)
 
 CONSUMED_TOPICS = [COMPLAINT_LIFECYCLE.name, SLA_EVENTS.name, ROUTING_EVENTS.name]
+STAFF_TOPICS = [ROUTING_EVENTS.name, ROUTING_DIRECTORY.name]
 
 
 def consumer_handler(handlers: EventHandlers) -> Callable[[CloudEvent, Record], Awaitable[None]]:
@@ -23,3 +30,12 @@ def consumer_handler(handlers: EventHandlers) -> Callable[[CloudEvent, Record], 
         await handlers.handle(event)
 
     return handle_event
+
+
+def staff_handler(staff: StaffNotifications) -> Callable[[CloudEvent, Record], Awaitable[None]]:
+    """The staff group's handler: directory entries and staff notifications."""
+
+    async def handle_staff_event(event: CloudEvent, record: Record) -> None:
+        await staff.handle(event)
+
+    return handle_staff_event

@@ -25,6 +25,11 @@ def background_tasks(feedback: Feedback) -> list[Task]:
             if not await feedback.delivery.deliver_due():
                 await asyncio.sleep(poll)
 
+    async def staff_sender() -> None:
+        while True:
+            if not await feedback.staff.deliver_due():
+                await asyncio.sleep(poll)
+
     async def survey_timers() -> None:
         while True:
             if not await feedback.surveys.run_due(utc_now()):
@@ -43,4 +48,4 @@ def background_tasks(feedback: Feedback) -> list[Task]:
             )
             await asyncio.sleep(feedback.settings.csat_refresh_s)
 
-    return [notification_sender, survey_timers, event_relay, csat_gauge]
+    return [notification_sender, staff_sender, survey_timers, event_relay, csat_gauge]

@@ -3,7 +3,7 @@ departments and see only those complaints."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,11 +88,14 @@ class InsightReads:
     async def _facts(self, query: dict[str, Any]) -> list[ComplaintFacts]:
         return [facts_from(doc) async for doc in self._coll.find(query, FACT_FIELDS)]
 
-    async def received_between(
+    async def stream_received_between(
         self, start: datetime, end: datetime, departments: Sequence[str] | None = None
-    ) -> list[ComplaintFacts]:
-        """Complaints received in ``[start, end)`` (the KPI cohort)."""
-        return await self._facts(_scoped({"received_at": {"$gte": start, "$lt": end}}, departments))
+    ) -> AsyncIterator[ComplaintFacts]:
+        """The KPI cohort one complaint at a time, as the cursor's batches arrive (a window
+        of up to two years never sits in memory at once)."""
+        query = _scoped({"received_at": {"$gte": start, "$lt": end}}, departments)
+        async for doc in self._coll.find(query, FACT_FIELDS, batch_size=500):
+            yield facts_from(doc)
 
     async def active_between(
         self, start: datetime, end: datetime, departments: Sequence[str] | None = None

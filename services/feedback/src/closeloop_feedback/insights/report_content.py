@@ -8,15 +8,13 @@ from typing import Any
 
 from closeloop_feedback.domain.csat import CSAT_TARGET
 from closeloop_feedback.domain.insights.service_report import ServiceReport
+from closeloop_feedback.domain.localisation import text, words
+from closeloop_feedback.domain.notices import Language
 
 DASH = "—"
 Table = tuple[list[str], list[list[str]]]
-KIND_NAMES = {
-    "complaint": "Complaints",
-    "grievance": "Grievances",
-    "suggestion": "Suggestions",
-    "praise": "Praise",
-}
+VOLUME_KEYS = ("by_kind", "by_channel", "by_severity", "by_category")
+DEPARTMENT_COLUMNS = ("name", "received", "resolved", "on_time", "median_resolution")
 
 
 def percent(value: float | None) -> str:
@@ -36,52 +34,46 @@ def money(amounts: dict[str, float]) -> str:
     return ", ".join(f"{cur} {amt:,.2f}" for cur, amt in amounts.items()) or DASH
 
 
-def summary_rows(report: ServiceReport) -> list[tuple[str, str]]:
+def summary_rows(report: ServiceReport, lang: Language) -> list[tuple[str, str]]:
     """The headline figures of the period."""
     t: dict[str, Any] = report.totals
+    label = words(lang, "report.summary")
     fr, res = t["first_response_seconds"], t["resolution_seconds"]
     csat = t["csat"]
+    satisfaction = text(
+        lang,
+        "report.summary.satisfaction_value",
+        ratio=percent(csat["ratio"]),
+        answered=csat["answered"],
+    )
     return [
-        ("Feedback received", str(t["complaints"])),
-        ("Resolved or closed", f"{t['resolved']} ({percent(t['resolution_rate'])})"),
-        ("Reopened after resolution", f"{t['reopened']} ({percent(t['reopen_rate'])})"),
-        (
-            "First response, median / 90th percentile",
-            f"{duration(fr['p50'])} / {duration(fr['p90'])}",
-        ),
-        (
-            "Resolution, median / 90th percentile",
-            f"{duration(res['p50'])} / {duration(res['p90'])}",
-        ),
-        ("Time limits met (first response, solution)", percent(t["on_time"]["ratio"])),
-        (
-            f"Satisfaction (target {percent(CSAT_TARGET)})",
-            f"{percent(csat['ratio'])} of {csat['answered']} answers",
-        ),
-        ("Remedies granted", str(t["remedies_granted"])),
-        ("Compensation paid", money(t["compensation"])),
+        (label["received"], str(t["complaints"])),
+        (label["resolved"], f"{t['resolved']} ({percent(t['resolution_rate'])})"),
+        (label["reopened"], f"{t['reopened']} ({percent(t['reopen_rate'])})"),
+        (label["first_response"], f"{duration(fr['p50'])} / {duration(fr['p90'])}"),
+        (label["resolution"], f"{duration(res['p50'])} / {duration(res['p90'])}"),
+        (label["on_time"], percent(t["on_time"]["ratio"])),
+        (text(lang, "report.summary.satisfaction", target=percent(CSAT_TARGET)), satisfaction),
+        (label["remedies"], str(t["remedies_granted"])),
+        (label["compensation"], money(t["compensation"])),
     ]
 
 
-def volume_tables(report: ServiceReport) -> list[tuple[str, Table]]:
+def volume_tables(report: ServiceReport, lang: Language) -> list[tuple[str, Table]]:
     """Counts by kind, channel, severity and the most frequent categories."""
-    titles = {
-        "by_kind": "By kind",
-        "by_channel": "By channel",
-        "by_severity": "By severity",
-        "by_category": "Most frequent categories",
-    }
+    titles, kinds = words(lang, "report.volume"), words(lang, "report.kind")
     out = []
-    for key, title in titles.items():
+    for key in VOLUME_KEYS:
         counts = report.volume[key]
-        names = KIND_NAMES if key == "by_kind" else {}
+        names = kinds if key == "by_kind" else {}
         rows = [[names.get(k, k.replace("_", " ")), str(n)] for k, n in counts.items()]
-        out.append((title, (["", "count"], rows)))
+        out.append((titles[key], (["", text(lang, "report.count")], rows)))
     return out
 
 
-def department_table(report: ServiceReport) -> Table:
-    head = ["Department", "Received", "Resolved", "On time", "Median resolution", "Satisfaction"]
+def department_table(report: ServiceReport, lang: Language) -> Table:
+    column = words(lang, "report.department")
+    head = [column[c] for c in (*DEPARTMENT_COLUMNS, "satisfaction")]
     rows = [
         [
             str(d["department"]),
@@ -104,34 +96,38 @@ def series_table(report: ServiceReport) -> Table:
     return head, rows
 
 
-def improvement_rows(report: ServiceReport) -> list[dict[str, str]]:
+def improvement_rows(report: ServiceReport, lang: Language) -> list[dict[str, str]]:
     """Improvement actions as published (who recorded them is left out)."""
+    statuses = words(lang, "report.status")
     return [
         {
             "title": a.title,
             "description": a.description,
             "effective_on": a.effective_on.isoformat(),
-            "status": a.status.value.replace("_", " "),
+            "status": statuses.get(a.status.value, a.status.value.replace("_", " ")),
             "scope": " · ".join(dict.fromkeys(x for x in (a.department, a.category) if x)),
         }
         for a in report.improvements
     ]
 
 
-def title_of(report: ServiceReport) -> str:
-    return f"Service report {report.period.label}"
+def title_of(report: ServiceReport, lang: Language) -> str:
+    return text(lang, "report.title", period=report.period.label)
 
 
-def subtitle_of(report: ServiceReport) -> str:
+def subtitle_of(report: ServiceReport, lang: Language) -> str:
     p = report.period
     last = p.end - timedelta(days=1)
-    return (
-        f"{p.start.isoformat()} to {last.isoformat()} ({report.timezone}), "
-        f"generated {report.generated_at.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+    generated = report.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return text(
+        lang,
+        "report.subtitle",
+        start=p.start.isoformat(),
+        end=last.isoformat(),
+        timezone=report.timezone,
+        generated=generated,
     )
 
 
-PRIVACY_NOTE = (
-    "This report contains aggregate figures only: no names, contact details, complaint texts "
-    "or customer identifiers."
-)
+def privacy_note(lang: Language) -> str:
+    return text(lang, "report.privacy_note")

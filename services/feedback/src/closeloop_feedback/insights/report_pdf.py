@@ -13,12 +13,14 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from closeloop_feedback.domain.insights.service_report import ServiceReport
+from closeloop_feedback.domain.localisation import text, words
+from closeloop_feedback.domain.notices import Language
 from closeloop_feedback.insights.charts import ACCENT, CHART_NAMES, DRAWERS, report_style
 from closeloop_feedback.insights.report_content import (
-    PRIVACY_NOTE,
     Table,
     department_table,
     improvement_rows,
+    privacy_note,
     subtitle_of,
     summary_rows,
     title_of,
@@ -34,8 +36,8 @@ class _Pages:
     """A cursor over A4 pages: blocks are placed below each other, a new page starts when
     the next block does not fit."""
 
-    def __init__(self, pdf: PdfPages, report: ServiceReport) -> None:
-        self._pdf, self._report = pdf, report
+    def __init__(self, pdf: PdfPages, report: ServiceReport, lang: Language) -> None:
+        self._pdf, self._report, self._lang = pdf, report, lang
         self._fig: Figure | None = None
         self._number = 0
         self.y = TOP
@@ -54,7 +56,8 @@ class _Pages:
 
     def finish(self) -> None:
         if self._fig is not None:
-            footer = f"{title_of(self._report)} · page {self._number}"
+            page = text(self._lang, "report.page", number=self._number)
+            footer = f"{title_of(self._report, self._lang)} · {page}"
             self._fig.text(LEFT, 0.03, footer, fontsize=7.5, color="#616e7c")
             self._pdf.savefig(self._fig)  # type: ignore[no-untyped-call]
             self._fig = None
@@ -94,7 +97,7 @@ class _Pages:
     ) -> None:
         head, rows = table
         if not rows:
-            self.text("none", color="#616e7c")
+            self.text(text(self._lang, "report.none"), color="#616e7c")
             return
         for start in range(0, len(rows), 30):
             chunk = rows[start : start + 30]
@@ -123,36 +126,38 @@ class _Pages:
         axes = fig.subplots(
             len(CHART_NAMES), 1, gridspec_kw={"hspace": 0.75, "top": 0.9, "bottom": 0.13}
         )
-        fig.text(
-            LEFT, TOP, "Over the period", fontsize=13, fontweight="bold", color=ACCENT, va="top"
-        )
+        heading = text(self._lang, "report.heading.period")
+        fig.text(LEFT, TOP, heading, fontsize=13, fontweight="bold", color=ACCENT, va="top")
         for ax, name in zip(axes, CHART_NAMES, strict=True):
-            DRAWERS[name](ax, self._report)
+            DRAWERS[name](ax, self._report, self._lang)
         self.finish()
 
 
-def render_pdf(report: ServiceReport) -> bytes:
-    """The report as PDF bytes (metadata carries no personal data either)."""
+def render_pdf(report: ServiceReport, lang: Language = Language.en) -> bytes:
+    """The report as PDF bytes in ``lang`` (metadata carries no personal data either).
+    Raises ReportFontMissing when the CJK font is not installed."""
     buffer = io.BytesIO()
     created = report.generated_at.astimezone(UTC)
+    title, heading = title_of(report, lang), words(lang, "report.heading")
     with (
         report_style(),
-        PdfPages(buffer, metadata={"Title": title_of(report), "CreationDate": created}) as pdf,
+        PdfPages(buffer, metadata={"Title": title, "CreationDate": created}) as pdf,
     ):
-        pages = _Pages(pdf, report)
-        pages.text(title_of(report), size=20, bold=True, gap=0.012)
-        pages.text(subtitle_of(report), color="#616e7c", gap=0.02)
-        pages.heading("Summary")
-        pages.table(([], [list(r) for r in summary_rows(report)]), [0.62, 0.38], header=False)
-        pages.heading("What customers told us about")
-        for title, table in volume_tables(report):
-            pages.text(title, bold=True)
+        pages = _Pages(pdf, report, lang)
+        pages.text(title, size=20, bold=True, gap=0.012)
+        pages.text(subtitle_of(report, lang), color="#616e7c", gap=0.02)
+        pages.heading(heading["summary"])
+        summary = [list(r) for r in summary_rows(report, lang)]
+        pages.table(([], summary), [0.62, 0.38], header=False)
+        pages.heading(heading["volume"])
+        for volume_title, table in volume_tables(report, lang):
+            pages.text(volume_title, bold=True)
             pages.table(table, [0.75, 0.25], header=False)
         pages.charts()
-        pages.heading("By department")
-        pages.table(department_table(report), [0.26, 0.12, 0.12, 0.12, 0.2, 0.18])
-        pages.heading("What we improved")
-        for action in improvement_rows(report):
+        pages.heading(heading["departments"])
+        pages.table(department_table(report, lang), [0.26, 0.12, 0.12, 0.12, 0.2, 0.18])
+        pages.heading(heading["improvements"])
+        for action in improvement_rows(report, lang):
             scope = f" · {action['scope']}" if action["scope"] else ""
             pages.text(action["title"], bold=True, gap=0.002)
             pages.text(action["description"], gap=0.002)
@@ -163,7 +168,7 @@ def render_pdf(report: ServiceReport) -> bytes:
                 gap=0.012,
             )
         if not report.improvements:
-            pages.text("No improvement action was recorded for this period.", color="#616e7c")
-        pages.text(PRIVACY_NOTE, size=8, color="#616e7c")
+            pages.text(text(lang, "report.no_improvements"), color="#616e7c")
+        pages.text(privacy_note(lang), size=8, color="#616e7c")
         pages.finish()
     return buffer.getvalue()

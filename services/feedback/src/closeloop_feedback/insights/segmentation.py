@@ -5,11 +5,10 @@ thread, never on the event loop."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-import threading
 
 from closeloop_feedback.domain.insights.terms import select_terms
+from closeloop_shared.segmentation import load
 
 # Contact details intake did not recognise must not become words: cut them out first.
 _CONTACTS = re.compile(
@@ -17,24 +16,11 @@ _CONTACTS = re.compile(
     r"|https?://\S+"  # links
     r"|\+?\d[\d\s-]{5,}\d",  # phone-like digit runs
 )
-_ready = threading.Lock()
-_initialised = False
-
-
-def _initialise() -> None:
-    global _initialised
-    with _ready:
-        if not _initialised:
-            import jieba  # loading its tables takes seconds: only when first needed
-
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-            _initialised = True
 
 
 def tag_words(text: str) -> list[tuple[str, str]]:
     """``(word, part-of-speech flag)`` pairs of a text, contact-like strings removed."""
-    _initialise()
+    load()
     import jieba.posseg
 
     cleaned = _CONTACTS.sub(" ", text)

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_feedback.domain.insights.periods import ReportPeriod
 from closeloop_feedback.domain.insights.service_report import ServiceReport, build_service_report
+from closeloop_feedback.domain.notices import Language
 from closeloop_feedback.insights.improvement_store import ImprovementStore
 from closeloop_feedback.insights.queries import InsightReads
 from closeloop_feedback.insights.report_format import ReportFormat
@@ -40,11 +41,16 @@ async def load_service_report(
 
 
 def render_service_report(
-    report: ServiceReport, fmt: ReportFormat, chart_file: Callable[[str], str] | None = None
+    report: ServiceReport,
+    fmt: ReportFormat,
+    chart_file: Callable[[str], str] | None = None,
+    *,
+    language: Language = Language.en,
 ) -> Rendered:
-    """The report in ``fmt``; Markdown charts go to ``chart_file(name)`` when given."""
+    """The report in ``fmt`` and ``language``; Markdown charts go to ``chart_file(name)``
+    when given. Raises ReportFontMissing when the CJK font is not installed."""
     if fmt is ReportFormat.pdf:
-        return Rendered(render_pdf(report), "application/pdf")
+        return Rendered(render_pdf(report, language), "application/pdf")
     if fmt is ReportFormat.md:
-        return render_markdown(report, chart_file)
-    return render_html(report)
+        return render_markdown(report, chart_file, language)
+    return render_html(report, language)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from closeloop_feedback.adapters.complaint_records import ComplaintRecords
 from closeloop_feedback.adapters.contacts import ContactOpener
 from closeloop_feedback.adapters.event_outbox import stored_event
-from closeloop_feedback.adapters.notification_store import Attempt, NotificationStore
+from closeloop_feedback.adapters.notification_store import (
+    Attempt,
+    NotificationStore,
+    deliver_due,
+)
 from closeloop_feedback.adapters.providers import OutgoingMessage, Provider, SendFailed
 from closeloop_feedback.adapters.rendering import NoticeRenderer
 from closeloop_feedback.domain.channels import NotifyChannel
@@ -29,6 +33,19 @@ from closeloop_shared.events.feedback import NotificationFailed, NotificationSen
 from closeloop_shared.mongo import Document
 
 log = logging.getLogger(__name__)
+CALLBACK_TASK = "callback_task"  # a notification waiting for an agent's call
+
+
+def sent_event(doc: Document, channel: str, at: datetime) -> Document:
+    """The stored ``NotificationSent`` of a notification (its id derived from it)."""
+    sent = NotificationSent(
+        complaint_id=doc["complaint_id"],
+        at=at,
+        channel=channel,
+        template=doc["template"],
+        attempts=max(int(doc["attempts"]), 1),
+    )
+    return stored_event(sent, event_id=event_id(doc["_id"], "sent"), subject=doc["complaint_id"])
 
 
 class Delivery:
@@ -52,14 +69,7 @@ class Delivery:
 
     async def deliver_due(self, max_batch: int = 50) -> int:
         """Send up to ``max_batch`` due notifications; return how many were attempted."""
-        done = 0
-        while done < max_batch:
-            doc = await self._store.claim_due(self._clock(), self._lease)
-            if doc is None:
-                break
-            await self.deliver(doc)
-            done += 1
-        return done
+        return await deliver_due(self._store, self._clock, self._lease, self.deliver, max_batch)
 
     async def deliver(self, doc: Document) -> None:
         """One attempt at one claimed notification, its outcome recorded."""
@@ -77,18 +87,27 @@ class Delivery:
             await self._failed(doc, channel, template, failure)
             return
         now = self._clock()
-        sent = NotificationSent(
-            complaint_id=doc["complaint_id"],
-            at=now,
-            channel=channel.value,
-            template=template.value,
-            attempts=attempts,
-        )
-        event = stored_event(sent, event_id=event_id(nid, "sent"), subject=doc["complaint_id"])
+        if self._providers[channel].channel is NotifyChannel.phone_callback:
+            # Nobody has been told yet: an agent has a call to make. The notification is
+            # sent when the call is made (``callback_made``), not now.
+            task = Attempt(attempts, now, CALLBACK_TASK)
+            if await self._store.finish(nid, task, status=CALLBACK_TASK):
+                NOTIFICATIONS.labels(channel.value, template.value, CALLBACK_TASK).inc()
+            return
+        event = sent_event(doc, channel.value, now)
         if await self._store.finish(
             nid, Attempt(attempts, now, "sent"), status="sent", events=[event]
         ):
             NOTIFICATIONS.labels(channel.value, template.value, "sent").inc()
+
+    async def callback_made(self, task_id: str) -> bool:
+        """The agent made the call of a callback task: its notification is sent now."""
+        doc = await self._store.get(task_id)
+        if doc is None or doc.get("status") != CALLBACK_TASK:
+            return False
+        now = self._clock()
+        event = sent_event(doc, NotifyChannel.phone_callback.value, now)
+        return await self._store.callback_made(task_id, now, events=[event])
 
     async def _message(
         self, doc: Document, channel: NotifyChannel, template: Template

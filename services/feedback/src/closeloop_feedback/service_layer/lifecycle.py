@@ -67,11 +67,14 @@ class EventHandlers:
                 contact_methods=list(data.contact_methods),
                 pseudonym=data.customer_pseudonym,
                 received_at=data.received_at,
+                severity=data.severity.value,
             )
         elif isinstance(data, ChangeEvent):
             await self._on_change(event, data)
         elif isinstance(data, ComplaintRouted | ComplaintAssigned | ComplaintQueued):
             await self._on_department(data.complaint_id, data.department, data.at)
+            if isinstance(data, ComplaintAssigned):
+                await self._records.set_assignee(data.complaint_id, data.assignee, at=data.at)
         elif isinstance(data, ComplaintTransferred):
             await self._on_department(data.complaint_id, data.to_department, data.at)
         elif isinstance(data, ClockStarted) and data.clock == SATISFACTION_CALLBACK:
@@ -81,7 +84,14 @@ class EventHandlers:
         elif isinstance(data, ClockBreached) and data.breach_number == 1:
             template = template_for_breach(data.clock, self._delay_clocks)
             if template is not None:
-                fields = {"clock": data.clock, "deadline": data.deadline}
+                record = await self._records.get(data.complaint_id)
+                complex_case = record is not None and record.severity == "complex"
+                # R4: a complex case that runs late tells the customer that is why.
+                fields: dict[str, object] = {
+                    "clock": data.clock,
+                    "deadline": data.deadline,
+                    "complex_case": True if complex_case else None,
+                }
                 await self._notify(event, data.complaint_id, template, fields)
 
     async def _on_change(self, event: CloudEvent, data: ChangeEvent) -> None:

@@ -23,8 +23,10 @@ NO_CONTACT = "no contact method on record can carry this notice"
 class Notifier:
     """Queues notifications, once per trigger and template."""
 
-    def __init__(self, store: NotificationStore, records: ComplaintRecords) -> None:
-        self._store, self._records = store, records
+    def __init__(
+        self, store: NotificationStore, records: ComplaintRecords, *, sms_gateway: bool = True
+    ) -> None:
+        self._store, self._records, self._sms_gateway = store, records, sms_gateway
 
     async def notify(
         self,
@@ -46,6 +48,7 @@ class Notifier:
                 contact_methods=record.contact_methods,
                 complaint_channel=record.channel,
                 purpose=purpose,
+                sms_gateway=self._sms_gateway,
             )
         nid = notification_id(trigger_id, template.value)
         events = []

@@ -28,6 +28,7 @@ def row_dict(row: CsatRow) -> dict[str, Any]:
     """One report row as JSON (and CSV) fields."""
     return {
         "department": row.department,
+        "agent": row.agent,
         "period": row.period,
         "answered": row.answered,
         "satisfied": row.satisfied,
@@ -54,7 +55,9 @@ async def satisfaction_report(
         "target": CSAT_TARGET,
         "satisfaction": {
             "totals": {
-                k: v for k, v in row_dict(totals).items() if k not in ("department", "period")
+                k: v
+                for k, v in row_dict(totals).items()
+                if k not in ("department", "agent", "period")
             },
             "rows": [row_dict(r) for r in rows],
         },

@@ -87,6 +87,8 @@ class SurveyService:
                 "resolution_event_id": resolution_event_id,
                 "resolved_at": resolved_at,
                 "department": record.department if record else None,
+                # CSAT per agent credits the agent handling it when it was resolved.
+                "agent": record.assignee if record else None,
                 "language": normalize_language(record.language if record else None).value,
                 "status": SurveyStatus.scheduled.value,
                 "due_at": self._policy.send_at(

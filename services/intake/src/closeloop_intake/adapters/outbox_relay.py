@@ -5,7 +5,11 @@ all their events (in array order, keyed by complaint id, so each complaint's eve
 order on its partition), waits for every acknowledgement, then ``$pull`` s the published ids
 in one unordered bulk write. A crash after the send and before the pull re-publishes the
 same records (same ``ce_id``) on restart; consumers deduplicate by id, so nothing is lost
-and nothing is applied twice. Only the holder of a lease relays, so replicas do not race.
+and nothing is applied twice. Only the holder of a lease relays, so replicas do not race:
+each batch is fenced (the lease is checked in the database right before the send, for
+longer than the send may take) and the send is bounded by a third of the lease time, so a
+relay that lost its lease stops publishing. (Records already handed to the producer when a
+send overran its bound may still be delivered; they carry their ids and are deduplicated.)
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._interval_s = interval_s
         self._wakeup = asyncio.Event()
+        self._send_budget_s = lease.ttl_s / 3
 
     def wake(self) -> None:
         """Something was written: publish now rather than at the next interval."""
@@ -67,7 +72,8 @@ class OutboxRelay:
                 pass  # a full batch: more may be waiting
 
     async def publish_pending(self) -> int:
-        """Publish one batch; return how many complaints it covered."""
+        """Publish one batch while holding the lease; return how many complaints it covered
+        (0 when the lease was lost: the relay stops until it acquires it again)."""
         docs = await self._collection.find(PENDING, {"outbox": 1}).limit(self._batch_size).to_list()
         events: list[CloudEvent] = []
         published: dict[str, list[str]] = {}
@@ -79,7 +85,15 @@ class OutboxRelay:
                     published.setdefault(doc["_id"], []).append(entry["id"])
                 except InvalidEvent:
                     broken.setdefault(doc["_id"], []).append(entry)
-        await self._producer.publish_many(events)
+        if docs and not await self._lease.fence(self._send_budget_s):
+            return 0
+        try:
+            async with asyncio.timeout(self._send_budget_s):
+                await self._producer.publish_many(events)
+        except TimeoutError:
+            self._lease.forget()  # it may lapse before more is sent: fence again first
+            log.warning("outbox send overran the lease budget; relay stops until re-acquired")
+            return 0
         await self._remove(published, broken)
         OUTBOX_PENDING.set(0 if len(docs) < self._batch_size else len(events))
         return len(docs)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
 from closeloop_intake.domain.errors import FieldError
+from closeloop_shared.durations import parse_duration
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 E = TypeVar("E", bound=StrEnum)
@@ -86,16 +87,18 @@ class Resolution:
 class Extension:
     """A recorded extension of the complaint's time limit (R4).
 
-    Exactly one of ``new_deadline`` (timezone-aware) and ``duration`` (added by the SLA
-    service in the clock's calendar). The documents allow an extension only with the
-    customer's consent or where law requires it, so one of ``customer_consented`` and
-    ``legal_basis`` must hold.
+    Exactly one of ``new_deadline`` (timezone-aware) and ``duration``: an ISO-8601 duration
+    in the one grammar of :mod:`closeloop_shared.durations`, kept as the text entered, since
+    the SLA service adds it in the clock's calendar (``PT24H`` is 24 working hours, ``P1D``
+    one working day: re-formatting would change its meaning). The documents allow an
+    extension only with the customer's consent or where law requires it, so one of
+    ``customer_consented`` and ``legal_basis`` must hold.
     """
 
     reason: str
     customer_consented: bool
     new_deadline: datetime | None = None
-    duration: timedelta | None = None
+    duration: str | None = None
     legal_basis: str | None = None
 
     def __post_init__(self) -> None:
@@ -104,8 +107,8 @@ class Extension:
             raise FieldError("new_deadline", "give exactly one of new_deadline and duration")
         if self.new_deadline is not None and self.new_deadline.utcoffset() is None:
             raise FieldError("new_deadline", "must carry a time zone")
-        if self.duration is not None and self.duration <= timedelta(0):
-            raise FieldError("duration", "must be positive")
+        if self.duration is not None:
+            _check_duration(self.duration)
         if not self.customer_consented and not (self.legal_basis or "").strip():
             raise FieldError(
                 "customer_consented", "an extension needs the customer's consent or a legal_basis"
@@ -129,3 +132,12 @@ class ContactEntry:
         parse_enum(ContactMethod, "method", self.method)
         parse_enum(Direction, "direction", self.direction)
         _require_text("summary", self.summary)
+
+
+def _check_duration(text: str) -> None:
+    try:
+        duration = parse_duration(text)
+    except ValueError as error:
+        raise FieldError("duration", str(error)) from None
+    if duration.is_zero:
+        raise FieldError("duration", "must be positive")

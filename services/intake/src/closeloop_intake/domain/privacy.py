@@ -2,9 +2,11 @@
 
 Masking is for people without the ``pii:read`` scope: enough remains to recognise a record
 on the phone ("+86138****8000", "z***@example.com", "张*"), not enough to contact anyone.
-Redaction is for text that leaves the service (``ComplaintReceived.text``): the customer's
-own name, phone and e-mail are replaced, and anything that looks like a phone number or an
-e-mail address is masked too, because customers write other people's details into it.
+Redaction is for text that leaves the service (``ComplaintReceived.text``): here the
+customer's own name, phone, e-mail and address are replaced in any form they take;
+``closeloop_intake.service.redaction`` then redacts every other ID, card and phone number,
+e-mail and street address (``closeloop_shared.pii``), because customers write other people's
+details too.
 """
 
 from __future__ import annotations
@@ -12,10 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# Not inside identifiers such as CMP-20261122-78DE7F40D8 (letters or a hyphen-joined word
-# next to the digits): those are references, not phone numbers.
-PHONE_PATTERN = re.compile(r"(?<![\w-])\+?\d[\d\s-]{6,}\d(?![\w-]*[A-Za-z])")
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 
@@ -89,23 +87,24 @@ def _pattern(value: str, *, ascii_folding: bool = False) -> re.Pattern[str]:
     return re.compile(escaped, re.IGNORECASE)
 
 
-def redact_text(
+def replace_details(
     text: str,
     *,
     names: Iterable[str | None] = (),
     phones: Iterable[str | None] = (),
     emails: Iterable[str | None] = (),
+    addresses: Iterable[str | None] = (),
 ) -> str:
-    """``text`` with the given details replaced and phone/e-mail look-alikes masked.
+    """``text`` with the given details (in every form they may take) replaced by labels.
 
     Longer variants are replaced first so a number is never half-replaced.
     """
     replacements: list[tuple[str, str]] = []
-    for values, label in ((emails, "[email]"), (phones, "[phone]"), (names, "[name]")):
+    given = ((emails, "[email]"), (phones, "[phone]"), (names, "[name]"), (addresses, "[address]"))
+    for values, label in given:
         for value in values:
             replacements.extend((v, label) for v in _variants(value or ""))
     ascii_folding = _FOLDING_TO_ASCII.isdisjoint(text)  # labels add none of them
     for value, label in sorted(replacements, key=lambda r: -len(r[0])):
         text = _pattern(value, ascii_folding=ascii_folding).sub(label, text)
-    text = EMAIL_PATTERN.sub("[email]", text)
-    return PHONE_PATTERN.sub("[phone]", text)
+    return text

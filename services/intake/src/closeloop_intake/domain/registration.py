@@ -12,6 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+from closeloop_intake.domain.categorise import (
+    DEFAULT_CATEGORY_RULES,
+    GIVEN_BY_CALLER,
+    NO_CATEGORY_RULE,
+    CategoryRule,
+    Spans,
+    derive_category,
+)
 from closeloop_intake.domain.errors import FieldError, InvalidInput
 from closeloop_intake.domain.severity import DEFAULT_SEVERITY_RULES, SeverityRule, grade_severity
 from closeloop_intake.domain.taxonomy import DEFAULT_TAXONOMY, Taxonomy, validate_category
@@ -86,6 +94,7 @@ class Registration:
     severity: str
     severity_reason: str
     language: str
+    category_reason: str = GIVEN_BY_CALLER
 
 
 def detect_language(text: str) -> str:
@@ -119,21 +128,33 @@ def validate_registration(
     taxonomy: Taxonomy = DEFAULT_TAXONOMY,
     rules: Sequence[SeverityRule] = DEFAULT_SEVERITY_RULES,
     limits: Limits = Limits(),
+    category_rules: Sequence[CategoryRule] = DEFAULT_CATEGORY_RULES,
+    spans: Spans | None = None,
 ) -> Registration:
     """Check ``form`` against the configuration and derive category, severity and language.
 
     Raises :class:`InvalidInput` listing every bad field. A severity left out is graded by
-    ``rules`` and the reason recorded; a given one is kept ("given by caller").
+    ``rules`` and the reason recorded; a given one is kept ("given by caller"). So is the
+    category: one left out is derived from the text by ``category_rules`` (Chinese
+    segmented by ``spans``), with its reason.
     """
     errors = _length_errors(form, limits)
     if form.kind in KINDS_NEEDING_CONTACT and not form.customer.contact_methods():
         errors.append(FieldError("customer", f"a {form.kind} needs a phone, email or address"))
-    category = ""
+    category, category_reason = "", GIVEN_BY_CALLER
+    text = f"{form.description}\n{form.demand}\n{form.against or ''}"
+    derived = None
+    if form.category is None or not form.category.strip():
+        derived = derive_category(text, category_rules, allowed=taxonomy.categories, spans=spans)
     try:
-        category = validate_category(form.category, taxonomy)
+        if derived is not None:
+            category, category_reason = derived
+        else:
+            category = validate_category(form.category, taxonomy)
+            if form.category is None or not form.category.strip():
+                category_reason = f"{NO_CATEGORY_RULE} '{category}'"
     except FieldError as exc:
         errors.append(exc)
-    text = f"{form.description}\n{form.demand}\n{form.against or ''}"
     severity, reason = "normal", ""
     try:
         graded, reason = grade_severity(text, category, form.kind, rules, form.severity)
@@ -143,4 +164,4 @@ def validate_registration(
     if errors:
         raise InvalidInput(errors)
     language = form.language or detect_language(f"{form.description}{form.demand}")
-    return Registration(form, category, severity, reason, language)
+    return Registration(form, category, severity, reason, language, category_reason)

@@ -3,7 +3,8 @@
 Rules are checked in order and the first that matches decides, so put the most specific
 first. The defaults put "praise/suggestion → low" first (a thank-you that mentions "安全"
 is not a safety incident), then personal safety (urgent), then media, legal, privacy and
-money (major). Nothing matching → normal.
+money (major), then cases involving several departments or dragging on (complex: R2 grades
+them apart, R4 gives them 5 working days). Nothing matching → normal.
 
 Keyword matching is case-insensitive. Keywords made of ASCII letters and digits match
 whole words only ("fire" matches "a fire broke out", not "firewall"); any other keyword,
@@ -26,6 +27,7 @@ class Severity(StrEnum):
 
     URGENT = "urgent"
     MAJOR = "major"
+    COMPLEX = "complex"
     NORMAL = "normal"
     LOW = "low"
 
@@ -92,6 +94,17 @@ DEFAULT_SEVERITY_RULES: tuple[SeverityRule, ...] = (
             "double charged", "charged twice", "overcharged", "unauthorized charge",
         ),
         reason="money taken wrongly from the customer",
+    ),
+    SeverityRule(
+        Severity.COMPLEX,
+        keywords=(
+            "多个部门", "多部门", "几个部门", "跨部门", "各部门", "部门之间", "互相推诿",
+            "踢皮球", "多次投诉", "反复投诉", "一直没解决", "长期未解决", "需要调查",
+            "several departments", "multiple departments", "different departments",
+            "cross-department", "passed around", "back and forth", "complained several times",
+            "still not resolved", "still unresolved", "for months",
+        ),
+        reason="complex case: several departments involved or a long-running problem",
     ),
 )  # fmt: skip
 

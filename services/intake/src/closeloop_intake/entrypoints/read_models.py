@@ -40,6 +40,7 @@ class ComplaintRead(BaseModel):
     category: str
     severity: str
     severity_reason: str
+    category_reason: str | None = None  # derived from the text, or "given by caller"
     language: str
     customer: CustomerRead
     contact_methods: list[str]
@@ -88,7 +89,10 @@ class TimelineEntry(BaseModel):
 
 
 class Timeline(BaseModel):
-    """Everything that happened to a complaint, oldest first."""
+    """Everything that happened to a complaint, oldest first, one page at a time."""
 
     complaint_id: str
     entries: list[TimelineEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?cursor= for the next page; absent on the last page"
+    )

@@ -17,6 +17,9 @@ from closeloop_shared.events.common import Channel, Kind, Severity
 
 ABSOLUTE_TEXT_CAP = 200_000  # the body limit bounds it anyway; configured limits are lower
 SHORT_CAP = 2_000
+# Notes, contact summaries and the basis of a decision: enough for any real note, and a
+# complaint's timeline (one document) cannot be pushed toward the 16 MB document limit.
+NOTE_CAP = 10_000
 PHONE = r"^\+?[0-9][0-9 ().-]{3,30}$"
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 
@@ -96,17 +99,17 @@ class WebhookComplaint(ComplaintCreate):
 class ActionBody(StrictBody):
     """Body of the actions that need nothing but may carry an internal note."""
 
-    note: str | None = Field(default=None, max_length=ABSOLUTE_TEXT_CAP)
+    note: str | None = Field(default=None, max_length=NOTE_CAP)
 
 
 class NotesBody(StrictBody):
-    text: str = Field(min_length=1, max_length=ABSOLUTE_TEXT_CAP)
+    text: str = Field(min_length=1, max_length=NOTE_CAP)
 
 
 class ContactBody(ActionBody):
     method: Literal["phone", "email", "sms", "system_message", "wechat", "letter", "in_person"]
     direction: Literal["outbound", "inbound"] = "outbound"
-    summary: str = Field(min_length=1, max_length=ABSOLUTE_TEXT_CAP)
+    summary: str = Field(min_length=1, max_length=NOTE_CAP)
 
 
 class AwaitCustomerBody(ActionBody):
@@ -119,8 +122,8 @@ class ReopenBody(ActionBody):
 
 class ResolveBody(ActionBody):
     outcome: Literal["upheld", "partially_upheld", "rejected"]
-    basis: str = Field(min_length=1, max_length=ABSOLUTE_TEXT_CAP)
-    remedy: str | None = Field(default=None, max_length=ABSOLUTE_TEXT_CAP)
+    basis: str = Field(min_length=1, max_length=NOTE_CAP)
+    remedy: str | None = Field(default=None, max_length=NOTE_CAP)
     compensation_amount: Decimal | None = Field(default=None, ge=0, max_digits=14)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
@@ -129,6 +132,12 @@ class ExtendBody(ActionBody):
     reason: str = Field(min_length=1, max_length=SHORT_CAP)
     customer_consented: bool
     new_deadline: AwareDatetime | None = None
-    duration: str | None = Field(default=None, max_length=40, examples=["P2D"])
+    duration: str | None = Field(
+        default=None,
+        max_length=40,
+        examples=["P2D", "PT24H"],
+        description="ISO-8601 (P3D, PT24H, PT1.5H; no years, months or weeks), passed to the "
+        "SLA unchanged: P1D is one working day, PT24H 24 working hours",
+    )
     legal_basis: str | None = Field(default=None, max_length=SHORT_CAP)
     clock: str = Field(default="resolution", pattern=r"^[a-z][a-z0-9_]{0,63}$")

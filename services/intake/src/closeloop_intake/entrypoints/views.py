@@ -11,6 +11,7 @@ from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.entrypoints.read_models import ComplaintRead, CustomerRead, TimelineEntry
 from closeloop_intake.service.actions import allowed_for
 from closeloop_intake.service.context import Actor
+from closeloop_intake.service.redaction import redact_text
 from closeloop_shared.mongo import Document
 
 _MASKS = {
@@ -42,11 +43,12 @@ def customer_view(doc: Document, contact: dict[str, Any], actor: Actor) -> Custo
 def _readable_text(text: str, contact: dict[str, Any], actor: Actor) -> str:
     if actor.can_read_pii:
         return text
-    return privacy.redact_text(
+    return redact_text(
         text,
         names=[contact.get("name")],
         phones=[contact.get("phone")],
         emails=[contact.get("email")],
+        addresses=[contact.get("address")],
     )
 
 

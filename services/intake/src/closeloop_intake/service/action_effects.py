@@ -13,10 +13,9 @@ from typing import Any
 
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.domain.complaint import ContactEntry, Extension, Resolution
-from closeloop_intake.domain.durations import format_duration
 from closeloop_intake.domain.errors import FieldError
 from closeloop_intake.domain.lifecycle import Action, State
-from closeloop_intake.domain.privacy import redact_text
+from closeloop_intake.service.redaction import redact_text
 from closeloop_shared.events import intake as ev
 from closeloop_shared.events.envelope import EventData
 from closeloop_shared.mongo import Document
@@ -75,8 +74,13 @@ def effect_of(
     contact = vault.open_customer(doc.get("customer_sealed"))
 
     def clean(text: str) -> str:
-        names, phones, emails = [contact["name"]], [contact["phone"]], [contact["email"]]
-        return redact_text(text, names=names, phones=phones, emails=emails)
+        return redact_text(
+            text,
+            names=[contact["name"]],
+            phones=[contact["phone"]],
+            emails=[contact["email"]],
+            addresses=[contact.get("address")],
+        )
 
     changes: Document = {"status": str(target)}
     if action in _STAMPS and not doc.get(_STAMPS[action]):
@@ -145,7 +149,7 @@ def _extended(
     deadline = (doc.get("sla") or {}).get(details.clock, {}).get("deadline")
     if isinstance(deadline, datetime):
         ext.check_later_than(deadline)
-    extend_by = format_duration(ext.duration) if ext.duration else None
+    extend_by = ext.duration  # verbatim: PT24H must not become P1D (24 working hours ≠ 1 day)
     record = {
         "clock": details.clock,
         "extend_by": extend_by,

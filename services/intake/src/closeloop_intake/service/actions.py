@@ -15,6 +15,7 @@ from closeloop_intake.metrics import COMPLAINT_ACTIONS
 from closeloop_intake.service.action_effects import ActionDetails, effect_of
 from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import Actor, ServiceContext
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.mongo import Document
 
 # Actions reachable through ``POST /v1/complaints/{id}/{action}``; assignment and transfer
@@ -81,7 +82,8 @@ async def _attempt(
     data, changes = effect_of(action, details, doc=doc, target=target, base=base, vault=ctx.vault)
     changes["updated_at"] = at
     after = {**doc, **changes, "version": version}
-    events, timeline = announce(after, data, actor=actor.sub, at=at)
+    acted_by = ActedBy.of(actor.sub, (r.value for r in actor.roles))
+    events, timeline = announce(after, data, actor=actor.sub, at=at, acted_by=acted_by)
     if details.note and action is not Action.NOTES:
         timeline[0]["details"]["text_sealed"] = ctx.vault.seal_text(details.note)
     written = await ctx.repo.apply_change(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from closeloop_intake.service.context import SOURCE
+from closeloop_shared.events.common import ActedBy, ComplaintEvent
 from closeloop_shared.events.envelope import CloudEvent, EventData
 from closeloop_shared.events.public import PublicComplaintChanged
 from closeloop_shared.mongo import Document
@@ -64,11 +65,21 @@ def public_projection(doc: Document, *, change: str, at: datetime) -> PublicComp
 
 
 def announce(
-    doc_after: Document, data: EventData, *, actor: str, at: datetime
+    doc_after: Document,
+    data: EventData,
+    *,
+    actor: str,
+    at: datetime,
+    acted_by: ActedBy | None = None,
 ) -> tuple[list[CloudEvent], list[Document]]:
     """Events (lifecycle + public) and timeline entries for a change that led to
-    ``doc_after`` (the document as it will be after the write, version included)."""
+    ``doc_after`` (the document as it will be after the write, version included). The
+    lifecycle event names who acted (``acted_by``; by default ``actor`` as a system)."""
     subject = doc_after["_id"]
+    if isinstance(data, ComplaintEvent) and data.acted_by is None:
+        data = data.model_copy(
+            update={"acted_by": acted_by or ActedBy(subject=actor, role="system")}
+        )
     event = CloudEvent.of(data, source=SOURCE, subject=subject, time=at)
     public = public_projection(doc_after, change=change_name(event.type), at=at)
     public_event = CloudEvent.of(public, source=SOURCE, subject=subject, time=at)

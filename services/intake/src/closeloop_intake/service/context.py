@@ -10,6 +10,7 @@ from datetime import timedelta
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.repository import ComplaintRepository
 from closeloop_intake.config import IntakeSettings
+from closeloop_intake.domain.categorise import CategoryRule
 from closeloop_intake.domain.lifecycle import Role
 from closeloop_intake.domain.registration import Limits
 from closeloop_intake.domain.severity import SeverityRule
@@ -25,6 +26,7 @@ class Policy:
     taxonomy: Taxonomy
     rules: Sequence[SeverityRule]
     limits: Limits
+    category_rules: Sequence[CategoryRule]
     duplicate_window: timedelta
     duplicate_threshold: float
 
@@ -34,6 +36,7 @@ class Policy:
             taxonomy=settings.taxonomy(),
             rules=settings.rules(),
             limits=settings.limits(),
+            category_rules=settings.category_rules_parsed(),
             duplicate_window=timedelta(hours=settings.duplicate_window_hours),
             duplicate_threshold=settings.duplicate_threshold,
         )

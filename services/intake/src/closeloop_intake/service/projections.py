@@ -72,7 +72,8 @@ async def _change_department(
         )
         changes = {**changes, "department": department, "updated_at": at}
         after = {**doc, **changes, "version": version}
-        events, timeline = announce(after, data, actor=actor_of(event), at=at)
+        acted_by = getattr(event.data, "acted_by", None)  # a person, when routing names one
+        events, timeline = announce(after, data, actor=actor_of(event), at=at, acted_by=acted_by)
         timeline.insert(0, timeline_entry(event, actor=actor_of(event)))
         if await ctx.repo.apply_change(
             complaint_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -13,14 +14,17 @@ from pymongo.errors import DuplicateKeyError
 
 from closeloop_intake.domain.duplicates import ComplaintSnapshot, find_possible_duplicates
 from closeloop_intake.domain.errors import InvalidInput
-from closeloop_intake.domain.privacy import normalize_phone, redact_text
+from closeloop_intake.domain.privacy import normalize_phone
 from closeloop_intake.domain.registration import Registration, RegistrationForm
 from closeloop_intake.domain.registration import validate_registration as validate
 from closeloop_intake.metrics import COMPLAINTS_RECEIVED
 from closeloop_intake.service.announcements import announce, utc_now
 from closeloop_intake.service.context import ServiceContext
+from closeloop_intake.service.redaction import redact_text
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.events.intake import ComplaintReceived
 from closeloop_shared.mongo import Document
+from closeloop_shared.segmentation import word_spans
 
 
 class IdempotencyConflict(Exception):
@@ -98,6 +102,7 @@ def _document(ctx: ServiceContext, reg: Registration, complaint_id: str, at: dat
         "category": reg.category,
         "severity": reg.severity,
         "severity_reason": reg.severity_reason,
+        "category_reason": reg.category_reason,
         "language": reg.language,
         "customer_sealed": ctx.vault.seal_customer(customer, reg.language),
         "customer_tier": customer.tier,
@@ -117,7 +122,12 @@ def _document(ctx: ServiceContext, reg: Registration, complaint_id: str, at: dat
 
 
 async def register_complaint(
-    *, ctx: ServiceContext, form: RegistrationForm, actor: str, idempotency_key: str | None
+    *,
+    ctx: ServiceContext,
+    form: RegistrationForm,
+    actor: str,
+    idempotency_key: str | None,
+    actor_roles: Iterable[str] = ("channel",),
 ) -> Registered:
     """Register ``form`` received by ``actor``; with ``idempotency_key`` a retry returns
     the complaint first registered (or raises :class:`IdempotencyConflict`).
@@ -130,7 +140,14 @@ async def register_complaint(
         form = type(form)(**{**form.__dict__, "received_by": actor})
     policy = ctx.policy
     try:
-        reg = validate(form, taxonomy=policy.taxonomy, rules=policy.rules, limits=policy.limits)
+        reg = validate(
+            form,
+            taxonomy=policy.taxonomy,
+            rules=policy.rules,
+            limits=policy.limits,
+            category_rules=policy.category_rules,
+            spans=word_spans,
+        )
     except InvalidInput:
         # A retry with a changed, now invalid body is still a conflict with the first one.
         if scoped_key and (existing := await ctx.repo.by_idempotency_key(scoped_key)):
@@ -147,7 +164,8 @@ async def register_complaint(
     if scoped_key:
         doc |= {"idempotency_key": scoped_key, "request_fingerprint": fingerprint}
     received = _received_event(doc, reg)
-    events, timeline = announce(doc, received, actor=actor, at=at)
+    acted_by = ActedBy.of(actor, actor_roles)
+    events, timeline = announce(doc, received, actor=actor, at=at, acted_by=acted_by)
     # No look-up of the key first: the unique index refuses a reused key, so only retries
     # (rare) pay a second round trip, not every registration.
     try:
@@ -168,6 +186,7 @@ def _received_event(doc: Document, reg: Registration) -> ComplaintReceived:
         names=[customer.name],
         phones=[customer.phone],
         emails=[customer.email],
+        addresses=[customer.address],
     )
     return ComplaintReceived(
         complaint_id=doc["_id"],
@@ -179,6 +198,7 @@ def _received_event(doc: Document, reg: Registration) -> ComplaintReceived:
         category=doc["category"],
         severity=doc["severity"],
         severity_reason=doc["severity_reason"],
+        category_reason=doc["category_reason"],
         customer_pseudonym=doc["customer_pseudonym"],
         customer_tier=doc["customer_tier"],
         region=doc["region"],

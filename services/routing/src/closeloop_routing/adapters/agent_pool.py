@@ -167,13 +167,18 @@ class AgentPool:
         for doc in released:  # if another release got there first, this understates
             self._loads.add(doc["_id"], -1)
         if holder is not None:
-            result = await self._agents.update_one(
-                {"_id": holder, "open": {"$ne": complaint_id}},
-                {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
-            )
-            if result.modified_count == 1:
-                self._loads.add(holder, 1)
+            await self.hold_also(holder, complaint_id)
         return freed
+
+    async def hold_also(self, agent_id: str, complaint_id: str) -> None:
+        """Let the agent hold the complaint beyond capacity or availability (a supervisor's
+        assignment with a reason); holding it already changes nothing."""
+        result = await self._agents.update_one(
+            {"_id": agent_id, "open": {"$ne": complaint_id}},
+            {"$push": {"open": complaint_id}, "$inc": {"open_count": 1}},
+        )
+        if result.modified_count == 1:
+            self._loads.add(agent_id, 1)
 
     async def cursor(self, department: str) -> str | None:
         """The department's round-robin cursor: the agent who got the last tie."""

@@ -46,6 +46,8 @@ class RoutingRecord:
     skill: str | None = None
     queue: str | None = None
     breaches: int = 0
+    escalation_level: int = 0  # the highest reached; never lowered
+    special_team: tuple[str, ...] = ()  # a major complaint's leader and team: kept on transfer
     lifecycle_version: int = 0
     enqueued_at: datetime | None = None
     applied_events: frozenset[str] = frozenset()
@@ -112,6 +114,8 @@ def _record(doc: Document) -> RoutingRecord:
         skill=doc.get("skill"),
         queue=doc.get("queue"),
         breaches=doc.get("breaches", 0),
+        escalation_level=int(doc.get("escalation_level") or 0),
+        special_team=tuple(doc.get("special_team") or ()),
         lifecycle_version=doc.get("lifecycle_version", 0),
         enqueued_at=doc.get("enqueued_at"),
         applied_events=frozenset(doc.get("applied_events") or ()),

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-_SEVERITY_RANK = {"urgent": 0, "major": 1, "normal": 2, "low": 3}
+_SEVERITY_RANK = {"urgent": 0, "major": 1, "complex": 2, "normal": 3, "low": 4}
 
 
 @dataclass(frozen=True)

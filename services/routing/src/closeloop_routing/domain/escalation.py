@@ -11,6 +11,10 @@ Levels:
 
 The functions take the number of *distinct* breaches so far (counted by the adapter by
 event id), so a redelivered breach event yields the same decision and escalates once.
+
+A complaint's escalation level never moves down: they also take the level it has reached
+(``current_level``), so a later warning reports that level rather than 0, and a breach of
+a complaint already with the leader (a major one) goes to the leader again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ __all__ = [
     "on_major_complaint",
     "on_sla_breach",
     "on_sla_warning",
+    "raised_level",
 ]
 
 
@@ -95,12 +100,23 @@ def _unique(*people: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in people if p))
 
 
-def on_sla_warning(department: Department, assignee: str | None, clock: str) -> list[Notify]:
-    """Warn the assignee and the supervisor that ``clock`` is close to its deadline."""
+def raised_level(current_level: int, new_level: int) -> int:
+    """The complaint's escalation level after an escalation at ``new_level``: never lower
+    than the level it had reached."""
+    return max(current_level, new_level)
+
+
+def on_sla_warning(
+    department: Department, assignee: str | None, clock: str, current_level: int = 0
+) -> list[Notify]:
+    """Warn the assignee and the supervisor (and the leader, once the complaint reached
+    them) that ``clock`` is close to its deadline; the level stays where it is."""
     reason = f"SLA clock '{clock}' reached its warning threshold"
     if assignee is None:
         reason += "; the complaint has no assignee"
-    return [Notify(_unique(assignee, department.supervisor), 0, reason)]
+    leader = department.leader if current_level >= EscalationLevel.LEADER else None
+    targets = _unique(assignee, department.supervisor, leader)
+    return [Notify(targets, raised_level(current_level, 0), reason)]
 
 
 def _to_leader(department: Department, owner: str, assignee: str | None, reason: str) -> Escalation:
@@ -121,11 +137,14 @@ def on_sla_breach(
     clock: str,
     distinct_breaches: int,
     policy: EscalationPolicy = EscalationPolicy(),
+    current_level: int = 0,
 ) -> Escalation:
     """Escalate a breach of ``clock``; ``distinct_breaches`` counts this one too (≥ 1).
 
-    Level 2 (leader) from the policy's ``leader_after_breaches``-th breach, or when the
-    supervisor already owns it (escalating to oneself would change nothing); else level 1.
+    Level 2 (leader) from the policy's ``leader_after_breaches``-th breach, when the
+    complaint is with the leader already (``current_level`` 2: escalation never moves
+    down), or when the supervisor already owns it (escalating to oneself would change
+    nothing); else level 1.
     """
     if distinct_breaches < 1:
         raise ValueError("distinct_breaches counts the current breach, so it is at least 1")
@@ -133,6 +152,10 @@ def on_sla_breach(
     breach = f"SLA clock '{clock}' breached (breach {distinct_breaches})"
     if distinct_breaches >= policy.leader_after_breaches:
         return _to_leader(department, assignee or supervisor, assignee, breach)
+    if current_level >= EscalationLevel.LEADER:
+        return _to_leader(
+            department, assignee or supervisor, assignee, f"{breach}; with the leader"
+        )
     if assignee == supervisor:
         return _to_leader(department, supervisor, assignee, f"{breach}; supervisor owns it")
     if policy.on_breach is BreachAction.REASSIGN or assignee is None:

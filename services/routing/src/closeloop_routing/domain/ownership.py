@@ -7,6 +7,7 @@ with the complaint whatever department ends up handling it (首问负责制).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -47,10 +48,20 @@ def apply_escalation(ownership: Ownership, escalation: Escalation) -> Ownership:
     return replace(ownership, assignee=owner, co_owners=co_owners)
 
 
-def transfer_to(ownership: Ownership, department: str) -> Ownership:
+def transfer_to(ownership: Ownership, department: str, keep: Collection[str] = ()) -> Ownership:
     """Ownership handed to ``department``: nobody there owns it yet, and the co-owners of
-    the old department leave; the first-contact owner stays (首问负责制)."""
-    return Ownership(department=department, first_contact_owner=ownership.first_contact_owner)
+    the old department leave, except those in ``keep`` — the leader and special team a
+    major complaint was given, who follow it across departments. The first-contact owner
+    stays (首问负责制)."""
+    kept = tuple(p for p in ownership.co_owners if p in keep)
+    return Ownership(
+        department=department, co_owners=kept, first_contact_owner=ownership.first_contact_owner
+    )
+
+
+def with_assignee(ownership: Ownership, assignee: str | None) -> Ownership:
+    """``ownership`` given to ``assignee``, who is then no longer one of its co-owners."""
+    return replace(ownership, assignee=assignee, co_owners=_without(ownership.co_owners, assignee))
 
 
 # How each escalation action reads on the escalated event.

@@ -26,7 +26,7 @@ MAX_REGEX_LENGTH = 500  # Python's re has no timeout; long patterns invite catas
 
 KNOWN_VALUES: dict[str, frozenset[str]] = {
     "kinds": frozenset({"complaint", "grievance", "suggestion", "praise"}),
-    "severities": frozenset({"urgent", "major", "normal", "low"}),
+    "severities": frozenset({"urgent", "major", "complex", "normal", "low"}),
     "channels": frozenset(
         {"phone", "web", "email", "walk_in", "social", "wechat", "third_party", "other"}
     ),

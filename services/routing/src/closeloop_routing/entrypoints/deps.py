@@ -26,3 +26,5 @@ Reader = Annotated[
 Administrator = Annotated[Principal, Depends(require_roles(Role.admin))]
 # Changing agents (an agent only their own availability) and transferring complaints.
 Staff = Annotated[Principal, Depends(require_roles(Role.agent, Role.supervisor, Role.admin))]
+# Assigning complaints to agents.
+Supervisor = Annotated[Principal, Depends(require_roles(Role.supervisor, Role.admin))]

@@ -12,6 +12,7 @@ from closeloop_routing.domain.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULE_
 from closeloop_routing.domain.departments import department_to_raw, validate_departments
 from closeloop_routing.domain.rule_parsing import rule_set_to_raw, validate_rule_set
 from closeloop_routing.service.context import RoutingContext
+from closeloop_routing.service.directory import publish_directory
 from closeloop_routing.service.placement import drain_departments
 from closeloop_shared.mongo import Document
 
@@ -100,6 +101,7 @@ async def replace_departments(
         raise VersionConflict(f"department set version {next_version} was activated meanwhile")
     await ctx.agents.set_memberships(departments, ctx.settings.routing_default_capacity)
     updated = await ctx.config.load()
+    await publish_directory(ctx)
     await drain_departments(ctx, sorted(updated.departments))
     return updated
 

@@ -25,6 +25,7 @@ class RoutingContext:
     complaints: RoutingStore
     agents: AgentPool
     publisher: OutboxPublisher
+    producer: EventProducer
 
     @classmethod
     def build(
@@ -37,6 +38,7 @@ class RoutingContext:
             complaints=complaints,
             agents=AgentPool(db, loads_max_age_s=settings.routing_loads_refresh_s),
             publisher=OutboxPublisher(producer, complaints),
+            producer=producer,
         )
 
     @property

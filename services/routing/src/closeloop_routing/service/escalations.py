@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from closeloop_routing.adapters.routing_store import RoutingRecord, ownership_fields
-from closeloop_routing.domain.escalation import on_sla_breach, on_sla_warning
+from closeloop_routing.domain.escalation import on_sla_breach, on_sla_warning, raised_level
 from closeloop_routing.domain.ownership import Placement, apply_escalation
 from closeloop_routing.metrics import ESCALATIONS
 from closeloop_routing.service import events
@@ -34,8 +34,10 @@ async def on_clock_warning(ctx: RoutingContext, event: CloudEvent) -> None:
             return
         department = ctx.config.current.department(record.department)
         published = [
-            events.notified(body.complaint_id, notify, body.clock)
-            for notify in on_sla_warning(department, record.ownership.assignee, body.clock)
+            events.notified(body.complaint_id, notify, body.clock, record.department)
+            for notify in on_sla_warning(
+                department, record.ownership.assignee, body.clock, record.escalation_level
+            )
         ]
         if await ctx.complaints.update(record, {}, cause=event.id, events=published):
             await ctx.publisher.publish(body.complaint_id, published)
@@ -64,10 +66,13 @@ async def on_clock_breached(ctx: RoutingContext, event: CloudEvent) -> None:
             body.clock,
             record.breaches + 1,
             ctx.escalation_policy,
+            record.escalation_level,
         )
         after = apply_escalation(record.ownership, escalation)
         published = [
-            events.escalated(cid, escalation, "sla_breach", body.clock),
+            events.escalated(
+                cid, escalation, "sla_breach", body.clock, department=record.department
+            ),
             events.placed(cid, after),
         ]
         done = record.placement is Placement.DONE
@@ -75,6 +80,7 @@ async def on_clock_breached(ctx: RoutingContext, event: CloudEvent) -> None:
         changes = {
             **ownership_fields(after),
             "breaches": record.breaches + 1,
+            "escalation_level": raised_level(record.escalation_level, escalation.level),
             "placement": placement.value,
         }
         if await ctx.complaints.update(record, changes, cause=event.id, events=published):

@@ -12,6 +12,7 @@ from closeloop_routing.domain.ownership import (
     escalation_targets,
 )
 from closeloop_routing.domain.rules import RoutingDecision
+from closeloop_shared.events.common import ActedBy, ComplaintEvent
 from closeloop_shared.events.envelope import CloudEvent, EventData
 from closeloop_shared.events.routing import (
     ComplaintAssigned,
@@ -20,9 +21,16 @@ from closeloop_shared.events.routing import (
     ComplaintRouted,
     ComplaintTransferred,
 )
+from closeloop_shared.pii import redact_personal_data
+
+SYSTEM = ActedBy.system("routing")
 
 
-def _event(body: EventData, complaint_id: str) -> CloudEvent:
+def _event(body: EventData, complaint_id: str, acted_by: ActedBy | None = None) -> CloudEvent:
+    """The event of a decision, naming who acted: a person (take, assign, transfer) or
+    routing itself."""
+    if isinstance(body, ComplaintEvent):
+        body = body.model_copy(update={"acted_by": acted_by or SYSTEM})
     return CloudEvent.of(body, source=SOURCE, subject=complaint_id)
 
 
@@ -47,7 +55,9 @@ def routed(cid: str, decision: RoutingDecision, first_contact_owner: str | None)
     )
 
 
-def placed(cid: str, ownership: Ownership, queue: str | None = None) -> CloudEvent:
+def placed(
+    cid: str, ownership: Ownership, queue: str | None = None, acted_by: ActedBy | None = None
+) -> CloudEvent:
     """``assigned`` when somebody owns the complaint, else ``queued``."""
     if ownership.assignee is None:
         body: EventData = ComplaintQueued(
@@ -61,11 +71,16 @@ def placed(cid: str, ownership: Ownership, queue: str | None = None) -> CloudEve
             assignee=ownership.assignee,
             co_owners=list(ownership.co_owners),
         )
-    return _event(body, cid)
+    return _event(body, cid, acted_by)
 
 
 def transferred(
-    cid: str, before: Ownership, to_department: str, reason: str, by: str
+    cid: str,
+    before: Ownership,
+    to_department: str,
+    reason: str,
+    by: str,
+    acted_by: ActedBy | None = None,
 ) -> CloudEvent:
     return _event(
         ComplaintTransferred(
@@ -73,16 +88,22 @@ def transferred(
             at=_now(),
             from_department=before.department,
             to_department=to_department,
-            reason=reason,
+            reason=redact_personal_data(reason),  # free text typed by staff
             by=by,
             first_contact_owner=before.first_contact_owner,
         ),
         cid,
+        acted_by or ActedBy(subject=by, role="system"),
     )
 
 
 def escalated(
-    cid: str, escalation: Escalation, trigger: str, clock: str | None = None
+    cid: str,
+    escalation: Escalation,
+    trigger: str,
+    clock: str | None = None,
+    *,
+    department: str | None = None,
 ) -> CloudEvent:
     return _event(
         ComplaintEscalated(
@@ -94,12 +115,13 @@ def escalated(
             trigger=trigger,
             mode=ESCALATION_MODES[escalation.action],
             clock=clock,
+            department=department,
         ),
         cid,
     )
 
 
-def notified(cid: str, notify: Notify, clock: str) -> CloudEvent:
+def notified(cid: str, notify: Notify, clock: str, department: str | None = None) -> CloudEvent:
     """A level-0 escalation: people are told, ownership stays."""
     return _event(
         ComplaintEscalated(
@@ -111,6 +133,7 @@ def notified(cid: str, notify: Notify, clock: str) -> CloudEvent:
             trigger="sla_warning",
             mode="notify",
             clock=clock,
+            department=department,
         ),
         cid,
     )

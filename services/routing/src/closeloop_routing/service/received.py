@@ -55,7 +55,7 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
     department = config.department(decision.department)
     choice = await choose(ctx, department.id, decision.skill)
     first = _FirstDecision.make(body, decision, department, choice.agent)
-    doc = _routing_document(body, decision, first.ownership)
+    doc = _routing_document(body, decision, first)
     created, claimed = await record_and_claim(ctx, doc, choice, cause=event.id, events=first.events)
     if not created:
         await _redelivered(ctx, cid, event.id)
@@ -64,7 +64,7 @@ async def on_complaint_received(ctx: RoutingContext, event: CloudEvent) -> None:
         # The agent's load changed since the choice: choose again, then correct the record.
         choice = await claim_agent(ctx, cid, department.id, decision.skill)
         first = _FirstDecision.make(body, decision, department, choice.agent)
-        changes = _routing_document(body, decision, first.ownership)
+        changes = _routing_document(body, decision, first)
         del changes["_id"]
         if not await ctx.complaints.revise_first(cid, changes, cause=event.id, events=first.events):
             raise RuntimeError(f"routing of {cid} changed while it was being assigned")
@@ -103,14 +103,17 @@ class _FirstDecision:
             ownership = apply_escalation(ownership, escalation)
         published.append(events.placed(cid, ownership, decision.queue))
         if escalation is not None:
-            published.append(events.escalated(cid, escalation, "major_complaint"))
+            published.append(
+                events.escalated(cid, escalation, "major_complaint", department=department.id)
+            )
         return cls(ownership, published, escalation)
 
 
 def _routing_document(
-    body: ComplaintReceived, decision: RoutingDecision, ownership: Ownership
+    body: ComplaintReceived, decision: RoutingDecision, first: _FirstDecision
 ) -> Document:
     """The complaint's routing document as its first decision leaves it."""
+    ownership, escalation = first.ownership, first.escalation
     queued = ownership.placement is Placement.QUEUED
     return {
         "_id": body.complaint_id,
@@ -127,6 +130,8 @@ def _routing_document(
         "received_at": body.received_at,
         "enqueued_at": datetime.now(UTC) if queued else None,
         "breaches": 0,
+        "escalation_level": int(escalation.level) if escalation else 0,
+        "special_team": list(escalation.co_owners) if escalation else [],
         "lifecycle_version": body.version,
         "transfers": [],
     }

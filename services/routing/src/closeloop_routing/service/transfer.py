@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from closeloop_routing.adapters.routing_store import RoutingRecord, ownership_fields
-from closeloop_routing.domain.ownership import Placement, transfer_to
+from closeloop_routing.domain.ownership import Placement, transfer_to, with_assignee
 from closeloop_routing.metrics import DECISIONS
 from closeloop_routing.service import events
 from closeloop_routing.service.context import RoutingContext, UnknownComplaint
 from closeloop_routing.service.placement import claim_agent, drain_departments
+from closeloop_shared.events.common import ActedBy
 from closeloop_shared.mongo import Document
 
 ATTEMPTS = 5
@@ -25,7 +25,12 @@ class TransferRefused(ValueError):
 
 
 async def transfer_complaint(
-    ctx: RoutingContext, complaint_id: str, to_department: str, reason: str, by: str
+    ctx: RoutingContext,
+    complaint_id: str,
+    to_department: str,
+    reason: str,
+    by: str,
+    acted_by: ActedBy | None = None,
 ) -> RoutingRecord:
     """Move the complaint to ``to_department`` and give it to an agent there (or its
     queue). The first-contact owner stays; the hand-off is recorded on the complaint and
@@ -41,10 +46,13 @@ async def transfer_complaint(
         if record.department == to_department:
             raise TransferRefused(f"the complaint is already in department '{to_department}'")
         claim = await claim_agent(ctx, complaint_id, to_department, None)
-        after = replace(transfer_to(record.ownership, to_department), assignee=claim.agent)
+        # The escalation level stays as it is (not among the changes); so do a major
+        # complaint's leader and special team.
+        kept = transfer_to(record.ownership, to_department, keep=record.special_team)
+        after = with_assignee(kept, claim.agent)
         published = [
-            events.transferred(complaint_id, record.ownership, to_department, reason, by),
-            events.placed(complaint_id, after),
+            events.transferred(complaint_id, record.ownership, to_department, reason, by, acted_by),
+            events.placed(complaint_id, after, acted_by=acted_by),
         ]
         now = datetime.now(UTC)
         changes: Document = {

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.clock import Clock, ClockPhase, Extension
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.policy import ComplaintAttributes
 
 FORMAT = 1
@@ -111,7 +111,7 @@ def _clock_of(complaint_id: str, d: dict[str, Any]) -> Clock:
         kind=ClockKind(d["k"]),
         policy_id=d["p"][0],
         policy_version=d["p"][1],
-        target=WorkDuration(d["t"][0], d["t"][1]),
+        target=Duration(d["t"][0], d["t"][1]),
         calendar=d["cal"],
         warn_at=tuple(d["w"]),
         started_at=_must(d["s"]),
@@ -141,6 +141,6 @@ def _extension_of(x: list[Any]) -> Extension:
         reason=reason,
         consented=consented,
         added=timedelta(microseconds=added),
-        by=WorkDuration(by[0], by[1]) if by is not None else None,
+        by=Duration(by[0], by[1]) if by is not None else None,
         new_deadline=_at(new_deadline),
     )

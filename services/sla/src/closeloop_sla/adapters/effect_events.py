@@ -15,11 +15,12 @@ import uuid
 from datetime import datetime
 from typing import TypedDict
 
+from closeloop_shared.durations import format_duration
 from closeloop_shared.events import sla
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_sla.domain import clock_effects as fx
+from closeloop_sla.domain.clock_coverage import CoverageGap
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks
-from closeloop_sla.domain.durations import format_duration
 
 SOURCE = "closeloop/sla"
 ID_NAMESPACE = uuid.UUID("6d1c5a8e-3b7f-5b0e-9a51-7c2f0e1d4b63")
@@ -138,3 +139,25 @@ def _body(effect: fx.ClockEffect, common: _Common, calendar: str | None) -> sla.
             calendar=effect.calendar,
         )
     raise TypeError(f"no event for clock effect {type(effect).__name__}")
+
+
+def coverage_event_of(
+    gap: CoverageGap, state: ComplaintClocks, *, cause_id: str, now: datetime
+) -> CloudEvent:
+    """The CloudEvent announcing that a new deadline runs past its calendar's holidays (its
+    id derives from the effect's, so a re-derived effect announces the same gap)."""
+    effect = gap.effect
+    clock = state.clock(effect.kind)
+    body = sla.CalendarCoverageExceeded(
+        complaint_id=effect.complaint_id,
+        at=effect.at,
+        clock=effect.kind.value,
+        run=effect.run,
+        policy_id=clock.policy_id if clock is not None else state.policy_id,
+        policy_version=clock.policy_version if clock is not None else state.policy_version,
+        calendar=gap.calendar,
+        deadline=gap.deadline,
+        covered_until=gap.covered_until,
+    )
+    event_id = _uuid5(f"{effect_id(effect, cause_id)}/coverage_exceeded")
+    return CloudEvent.of(body, source=SOURCE, subject=effect.complaint_id, id=event_id, time=now)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from closeloop_shared.durations import parse_duration
 from closeloop_shared.events import feedback, intake, routing
 from closeloop_sla.domain.clock_inputs import (
     AssignDepartment,
@@ -16,7 +17,6 @@ from closeloop_sla.domain.clock_inputs import (
     Trigger,
 )
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import parse_duration
 from closeloop_sla.domain.policy import ComplaintAttributes
 
 # Intake's lifecycle events that are plain trigger-table steps.

@@ -10,20 +10,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from closeloop_shared.durations import format_duration, parse_duration
 from closeloop_sla.domain.calendar import (
     ALWAYS_OPEN_NAME,
     BusinessCalendar,
-    DayHours,
+    based_on,
     parse_ranges,
+    with_inferred_coverage,
 )
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_model import DEFAULT_WARN_AT
-from closeloop_sla.domain.durations import format_duration, parse_duration
+from closeloop_sla.domain.official_calendars import OFFICIAL_CALENDARS
 from closeloop_sla.domain.policy import ClockTarget, PolicyMatch, SlaPolicy
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NAME = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 class _Doc(BaseModel):
@@ -124,28 +127,44 @@ class PolicyRead(PolicyDoc):
 
 class CalendarFields(_Doc):
     """A business calendar: local working hours per weekday (``"09:00-12:00,13:00-18:00"``;
-    a missing day is a day off), holidays, make-up working days, or ``always_open``."""
+    a missing day is a day off), holidays, make-up working days with their explicit
+    ``makeup_hours``, or ``always_open``. With ``base`` (a built-in official calendar such
+    as ``cn-mainland``) it takes that calendar's holidays and make-up days and adds its own
+    closures (``holidays``); omitted hours, make-up hours and time zone come from the base."""
 
     name: str = Field(pattern=NAME)
-    time_zone: str = "Asia/Shanghai"
+    base: str | None = Field(default=None, examples=["cn-mainland"])
+    time_zone: str | None = Field(default=None, description="IANA zone; Asia/Shanghai if none")
     always_open: bool = False
     hours: dict[Weekday, str] = Field(default_factory=dict)
     holidays: list[date] = Field(default_factory=list)
     makeup_days: list[date] = Field(default_factory=list)
     makeup_hours: str | None = None
+    covered_until: date | None = Field(
+        default=None,
+        description="the last date whose holidays are loaded; deadlines past it count "
+        "unloaded days as working days (an SLA event and a metric say so). Default: the base's, "
+        "else 31 December of the last year with a holiday or make-up day",
+    )
 
     def to_domain(self) -> BusinessCalendar:
         """The domain calendar (named by its plain name)."""
-        weekly: list[DayHours] = [parse_ranges(self.hours.get(day, "")) for day in WEEKDAYS]
-        return BusinessCalendar(
+        own = BusinessCalendar(
             name=self.name,
-            time_zone=self.time_zone,
-            weekly_hours=tuple(weekly),
+            time_zone=self.time_zone or DEFAULT_TIME_ZONE,
+            weekly_hours=tuple(parse_ranges(self.hours.get(day, "")) for day in WEEKDAYS),
             holidays=frozenset(self.holidays),
             makeup_days=frozenset(self.makeup_days),
             makeup_hours=parse_ranges(self.makeup_hours) if self.makeup_hours else None,
             always_open=self.always_open,
+            covered_until=self.covered_until,
         )
+        if self.base is None:
+            return with_inferred_coverage(own)
+        if self.base not in OFFICIAL_CALENDARS:
+            known = ", ".join(sorted(OFFICIAL_CALENDARS))
+            raise ValueError(f"base {self.base!r} is not a built-in official calendar ({known})")
+        return based_on(OFFICIAL_CALENDARS[self.base], own, own_zone=self.time_zone is not None)
 
 
 class CalendarDoc(CalendarFields):
@@ -166,6 +185,9 @@ class CalendarRead(CalendarFields):
 
     version: int
     builtin: bool = False
+    provisional_years: list[int] = Field(
+        default_factory=list, description="covered years without a published official schedule"
+    )
 
     @classmethod
     def of(cls, calendar: BusinessCalendar, name: str, version: int) -> CalendarRead:
@@ -180,6 +202,9 @@ class CalendarRead(CalendarFields):
             name=name,
             version=version,
             builtin=version == 0,
+            base=calendar.base,
+            covered_until=calendar.covered_until,
+            provisional_years=list(calendar.provisional_years),
             time_zone=calendar.time_zone,
             always_open=calendar.always_open,
             hours=hours,

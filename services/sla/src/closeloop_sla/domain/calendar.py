@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,7 +51,10 @@ NO_HOURS: DayHours = ()
 class BusinessCalendar:
     """When working time counts. ``weekly_hours[0]`` is Monday, ``[6]`` Sunday.
 
-    ``makeup_hours`` are the hours of a make-up working day; ``None`` means Monday's.
+    ``makeup_hours`` are the hours of a make-up working day: explicit whenever there are
+    make-up days (a Tue–Sat desk has no "Monday" to borrow from). ``covered_until`` is the
+    last date whose holidays the calendar knows (``None``: it makes no such claim);
+    ``provisional_years`` are covered years whose official schedule was not yet published.
     With ``always_open`` every instant is working time and the other fields are ignored.
     """
 
@@ -62,6 +65,9 @@ class BusinessCalendar:
     makeup_days: frozenset[date] = field(default_factory=frozenset)
     makeup_hours: DayHours | None = None
     always_open: bool = False
+    covered_until: date | None = None
+    provisional_years: tuple[int, ...] = ()
+    base: str | None = None  # the official calendar this one builds on, if any
 
     def __post_init__(self) -> None:
         try:
@@ -75,6 +81,8 @@ class BusinessCalendar:
         both = self.holidays & self.makeup_days
         if both:
             raise ValueError(f"dates both holiday and make-up day: {sorted(both)}")
+        if self.makeup_days and self.makeup_hours is None:
+            raise ValueError("make-up days need explicit makeup_hours (e.g. 09:00-18:00)")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,7 +94,7 @@ class BusinessCalendar:
         if day in self.holidays:
             return NO_HOURS
         if day in self.makeup_days:
-            return self.makeup_hours if self.makeup_hours is not None else self.weekly_hours[0]
+            return self.makeup_hours or NO_HOURS
         return self.weekly_hours[day.weekday()]
 
 
@@ -127,6 +135,42 @@ def make_calendar(
         makeup_days=frozenset(makeup_days),
         makeup_hours=parse_ranges(makeup_hours) if makeup_hours is not None else None,
     )
+
+
+def based_on(base: BusinessCalendar, own: BusinessCalendar, *, own_zone: bool) -> BusinessCalendar:
+    """An enterprise calendar built on an official one: the base's holidays and make-up days
+    plus the enterprise's own closures (a closure wins over a make-up day); the hours,
+    make-up hours and time zone the enterprise gave, else the base's. Coverage is the base's
+    (or the enterprise's ``covered_until`` if that is earlier)."""
+    closures = own.holidays
+    return BusinessCalendar(
+        name=own.name,
+        time_zone=own.time_zone if own_zone else base.time_zone,
+        weekly_hours=own.weekly_hours if any(own.weekly_hours) else base.weekly_hours,
+        holidays=base.holidays | closures,
+        makeup_days=(base.makeup_days | own.makeup_days) - closures,
+        makeup_hours=own.makeup_hours if own.makeup_hours is not None else base.makeup_hours,
+        always_open=own.always_open,
+        covered_until=min(filter(None, (base.covered_until, own.covered_until)), default=None),
+        provisional_years=base.provisional_years,
+        base=base.name,
+    )
+
+
+def with_inferred_coverage(calendar: BusinessCalendar) -> BusinessCalendar:
+    """A hand-entered calendar that lists holidays but no ``covered_until`` covers up to
+    31 December of the last year it lists a holiday or make-up day in: the next New Year's
+    Day is not in it, and a deadline counted into that year must say so."""
+    dated = calendar.holidays | calendar.makeup_days
+    if calendar.covered_until is not None or not dated or calendar.always_open:
+        return calendar
+    return replace(calendar, covered_until=date(max(dated).year, 12, 31))
+
+
+def beyond_coverage(calendar: BusinessCalendar, day: date) -> bool:
+    """True when ``day`` lies after the last date whose holidays ``calendar`` knows: working
+    time counted there ignores holidays nobody loaded (New Year's Day counts as working)."""
+    return calendar.covered_until is not None and day > calendar.covered_until
 
 
 def resolve_calendar(name: str, calendars: Mapping[str, BusinessCalendar]) -> BusinessCalendar:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypedDict
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.domain.clock_effects import (
     ClockBreached,
@@ -43,7 +44,6 @@ from closeloop_sla.domain.clock_model import (
     remaining_working_time,
     working_time_used,
 )
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.working_time import (
     add_working_seconds,
     add_working_time,
@@ -87,7 +87,7 @@ def start_clock(
     *,
     complaint_id: str,
     kind: ClockKind,
-    target: WorkDuration,
+    target: Duration,
     calendar: BusinessCalendar,
     at: datetime,
     policy_id: str,
@@ -221,7 +221,7 @@ def extend_clock(
     at: datetime,
     reason: str,
     consented: bool,
-    by: WorkDuration | None = None,
+    by: Duration | None = None,
     new_deadline: datetime | None = None,
 ) -> Transition:
     """Grow the time limit by ``by`` (counted from the current deadline) or up to
@@ -326,11 +326,11 @@ def _projected_deadline(clock: Clock, calendar: BusinessCalendar, at: datetime) 
     return add_working_seconds(calendar, at, remaining) if remaining >= _ZERO else None
 
 
-def _working_time_of(by: WorkDuration, calendar: BusinessCalendar, since: datetime) -> timedelta:
+def _working_time_of(by: Duration, calendar: BusinessCalendar, since: datetime) -> timedelta:
     """How much working time ``by`` adds when its days are counted from ``since``."""
     if not by.days:
         return by.time
-    after_days = add_working_time(calendar, since, WorkDuration(days=by.days))
+    after_days = add_working_time(calendar, since, Duration(days=by.days))
     return working_time_between(calendar, since, after_days) + by.time
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import WorkDuration
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,7 +28,7 @@ class ClockEffect:
 class ClockStarted(ClockEffect):
     """A clock (re)started; it breaches at ``deadline`` unless stopped, paused or extended."""
 
-    target: WorkDuration
+    target: Duration
     deadline: datetime
     restarted: bool = False
 
@@ -54,7 +54,7 @@ class ClockExtended(ClockEffect):
     reason: str
     consented: bool
     added: timedelta
-    by: WorkDuration | None
+    by: Duration | None
     new_deadline: datetime | None
     deadline: datetime | None
 
@@ -97,6 +97,6 @@ class ClockRetargeted(ClockEffect):
 
     policy_id: str
     policy_version: int
-    target: WorkDuration
+    target: Duration
     calendar: str
     deadline: datetime | None

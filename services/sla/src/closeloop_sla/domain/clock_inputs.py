@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.policy import ComplaintAttributes
 
 
@@ -40,7 +40,7 @@ class Extend:
     at: datetime
     reason: str
     consented: bool
-    by: WorkDuration | None = None
+    by: Duration | None = None
     new_deadline: datetime | None = None
 
 

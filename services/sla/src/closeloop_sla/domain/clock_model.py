@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.working_time import add_working_seconds, working_time_between
 
 DEFAULT_WARN_AT: tuple[float, ...] = (0.75, 0.9)
@@ -51,7 +51,7 @@ class Extension:
     reason: str
     consented: bool
     added: timedelta
-    by: WorkDuration | None = None
+    by: Duration | None = None
     new_deadline: datetime | None = None
 
 
@@ -73,7 +73,7 @@ class Clock:
     kind: ClockKind
     policy_id: str
     policy_version: int
-    target: WorkDuration
+    target: Duration
     calendar: str
     warn_at: tuple[float, ...]
     started_at: datetime

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.domain.clock import (
     Clock,
@@ -27,7 +28,6 @@ from closeloop_sla.domain.clock import (
     working_time_used,
 )
 from closeloop_sla.domain.clock_effects import ClockRetargeted
-from closeloop_sla.domain.durations import WorkDuration
 from closeloop_sla.domain.working_time import add_working_time, to_utc, working_time_between
 
 _ZERO = timedelta(0)
@@ -39,7 +39,7 @@ def retarget_clock(
     new_calendar: BusinessCalendar,
     *,
     at: datetime,
-    target: WorkDuration,
+    target: Duration,
     warn_at: tuple[float, ...],
     policy_id: str,
     policy_version: int,

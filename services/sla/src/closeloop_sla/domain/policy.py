@@ -14,10 +14,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from itertools import pairwise
 
+from closeloop_shared.durations import Duration, parse_duration
 from closeloop_sla.domain.calendar import ALWAYS_OPEN_NAME, BUSINESS
 from closeloop_sla.domain.clock_kind import ClockKind
 from closeloop_sla.domain.clock_model import DEFAULT_WARN_AT
-from closeloop_sla.domain.durations import WorkDuration, parse_duration
 
 Values = frozenset[str] | None
 
@@ -69,7 +69,7 @@ class ClockTarget:
     """One clock of a policy: its time limit, its calendar name and its warning fractions."""
 
     kind: ClockKind
-    target: WorkDuration
+    target: Duration
     calendar: str = BUSINESS
     warn_at: tuple[float, ...] = DEFAULT_WARN_AT
 

@@ -19,8 +19,8 @@ response urgent 15 min / normal 1 h (000 §三(二)2); initial solution 3 workin
 general complaints (001 篇1 §三3); 5 working days for complex (000 §三(二)4) and for the
 special procedure of major ones (001 篇1 §三3); archive 7 working days (001 篇1 §三5).
 Result feedback (N hours) and satisfaction callback (N working days) have no figure in the
-documents; PT24H and P3D are this product's defaults. ``complex`` is not one of the intake
-severities today; the policy is ready for when a complaint is graded complex.
+documents; PT24H and P3D are this product's defaults. Intake grades a complaint ``complex``
+(several departments involved, a long-running problem) or a caller gives it.
 """
 
 from __future__ import annotations

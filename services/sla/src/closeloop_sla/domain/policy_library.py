@@ -1,12 +1,11 @@
-"""Every policy and calendar version the engine knows, and which of them are current.
-
-Running clocks keep the policy version and the calendar version they started with, so old
-versions stay resolvable after a change: a clock names its calendar by *key*
-(``"business@3"``), while a policy names calendars by *name* (``"business"``) and a new
-clock takes the name's current version. The built-ins ``business`` (``DEFAULT_CALENDAR``)
-and ``24x7`` answer under their bare names (version 0) whenever no stored version replaces
-them; ``24x7`` cannot be replaced. The default policies (R4) are current until a policy set
-is stored.
+"""Every policy and calendar version the engine knows, and which of them are current. Running
+clocks keep the policy version and the calendar version they started with, so old versions
+stay resolvable after a change: a clock names its calendar by *key* (``"business@3"``),
+while a policy names calendars by *name* (``"business"``) and a new clock takes the name's
+current version. The built-ins ``business`` (``DEFAULT_CALENDAR``), ``24x7`` and the
+official calendars (``cn-mainland``, ``hk``, ``us``) answer under their bare names (version
+0) whenever no stored version replaces them; ``24x7`` cannot be replaced. The default
+policies (R4) are current until a policy set is stored.
 """
 
 from __future__ import annotations
@@ -21,12 +20,14 @@ from closeloop_sla.domain.calendar import (
     DEFAULT_CALENDAR,
     BusinessCalendar,
 )
+from closeloop_sla.domain.official_calendars import OFFICIAL_CALENDARS
 from closeloop_sla.domain.policy import ComplaintAttributes, SlaPolicy, select_policy
 from closeloop_sla.domain.policy_defaults import DEFAULT_POLICIES
 
 BUILTIN_CALENDARS: dict[str, BusinessCalendar] = {
     BUSINESS: DEFAULT_CALENDAR,
     ALWAYS_OPEN_NAME: ALWAYS_OPEN,
+    **OFFICIAL_CALENDARS,  # cn-mainland, hk, us
 }
 
 

@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import MIDNIGHT, BusinessCalendar
-from closeloop_sla.domain.durations import WorkDuration
 
 Span = tuple[datetime, datetime]
 _IDLE_DAYS_LIMIT = 3660  # ten years without a working minute means a broken calendar
@@ -77,9 +77,7 @@ def working_time_between(calendar: BusinessCalendar, start: datetime, end: datet
     return total
 
 
-def add_working_time(
-    calendar: BusinessCalendar, start: datetime, duration: WorkDuration
-) -> datetime:
+def add_working_time(calendar: BusinessCalendar, start: datetime, duration: Duration) -> datetime:
     """The instant ``duration`` of working time after ``start`` (see the module docstring)."""
     at = to_utc(start)
     if calendar.always_open:

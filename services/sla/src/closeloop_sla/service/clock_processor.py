@@ -31,16 +31,18 @@ from closeloop_shared.events.envelope import CloudEvent, InvalidEvent, decode_ev
 from closeloop_shared.observability.metrics import CONSUMER_MESSAGES
 from closeloop_sla.adapters.clock_codec import decode_row, encode_row
 from closeloop_sla.adapters.clock_store import RowStore, RowWrite
-from closeloop_sla.adapters.effect_events import SOURCE, event_of
+from closeloop_sla.adapters.effect_events import SOURCE, coverage_event_of, event_of
 from closeloop_sla.adapters.event_inputs import UnusableEvent, input_of
 from closeloop_sla.adapters.outgoing import Outgoing
 from closeloop_sla.domain.clock import ClockTransitionError
+from closeloop_sla.domain.clock_coverage import CoverageGap, coverage_gaps
 from closeloop_sla.domain.clock_effects import ClockEffect
 from closeloop_sla.domain.clock_inputs import ClockInput, Expire, Reapply
 from closeloop_sla.domain.clock_rules import apply_input
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks, next_due, open_states
 from closeloop_sla.domain.deadline_index import DeadlineKey, to_micros
 from closeloop_sla.domain.policy_library import PolicyLibrary
+from closeloop_sla.service.coverage_alerts import report_gaps
 from closeloop_sla.service.deadline_schedule import DeadlineSchedule
 from closeloop_sla.service.effect_metrics import count_effects
 
@@ -69,6 +71,7 @@ class _Batch:
     out: Outgoing = field(default_factory=Outgoing)
     effects: list[tuple[ClockEffect, ComplaintClocks]] = field(default_factory=list)
     popped: list[tuple[int, list[tuple[int, DeadlineKey]]]] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
 
 
 class ClockProcessor:
@@ -108,6 +111,7 @@ class ClockProcessor:
         for partition, _ in batch.popped:
             self._schedule.tick_done(partition)
         count_effects(batch.effects)
+        report_gaps(batch.gaps)
         _count_messages(events, batch.out.dead)
 
     def _handle(self, event: Any, batch: _Batch) -> None:
@@ -163,8 +167,11 @@ class ClockProcessor:
         if new is None or (new == row.state and not effects):
             return
         events = [event_of(effect, new, cause_id=cause, now=batch.now) for effect in effects]
+        gaps = coverage_gaps(effects, new, self._library.calendar)
+        events += [coverage_event_of(g, new, cause_id=cause, now=batch.now) for g in gaps]
         row.state, row.dirty = new, True
         batch.out.events.extend(events)
+        batch.gaps.extend(gaps)
         batch.effects.extend((effect, new) for effect in effects)
 
     def _expire_due(self, event: Any, batch: _Batch) -> None:

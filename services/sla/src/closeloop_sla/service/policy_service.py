@@ -17,7 +17,7 @@ from closeloop_sla.adapters.policy_documents import CalendarDoc, PolicyDoc, Poli
 from closeloop_sla.adapters.policy_repository import PolicyRepository
 from closeloop_sla.domain.calendar import BusinessCalendar
 from closeloop_sla.domain.policy import SlaPolicy, validate_policies
-from closeloop_sla.domain.policy_library import PolicyLibrary
+from closeloop_sla.domain.policy_library import BUILTIN_CALENDARS, PolicyLibrary
 
 log = logging.getLogger(__name__)
 CATCH_ALL = "no catch-all policy"
@@ -114,7 +114,7 @@ class PolicyService:
 
     def _check_calendars_in_use(self, names: set[str]) -> None:
         """A calendar the current policies count in may not disappear."""
-        available = names | {"business", "24x7"}
+        available = names | set(BUILTIN_CALENDARS)
         problems = [
             Problem(
                 "calendars", f"policy {p.id!r} counts clock {c.kind} in calendar {c.calendar!r}"
@@ -140,6 +140,7 @@ class PolicyService:
         for stored in doc["calendars"]:
             version = int(stored["version"])
             body = {k: v for k, v in stored.items() if k not in ("version", "builtin")}
+            _explicit_makeup_hours(body)
             calendar = CalendarDoc.model_validate(body).to_domain()
             self.library.install_calendar(calendar, version, current=False)
             current[calendar.name] = version
@@ -149,3 +150,13 @@ class PolicyService:
 def _same_calendar(a: BusinessCalendar, b: BusinessCalendar) -> bool:
     """Equal working time (the name carries the version, so it is not compared)."""
     return replace(a, name="") == replace(b, name="")
+
+
+def _explicit_makeup_hours(body: dict[str, Any]) -> None:
+    """Sets stored before make-up hours had to be explicit meant Monday's: say so once."""
+    if body.get("makeup_days") and not body.get("makeup_hours") and not body.get("base"):
+        body["makeup_hours"] = (body.get("hours") or {}).get("mon", "")
+        log.warning(
+            "stored calendar without makeup_hours: using its Monday hours",
+            extra={"calendar": body.get("name")},
+        )

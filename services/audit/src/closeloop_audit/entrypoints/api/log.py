@@ -26,9 +26,10 @@ async def complaint_trail(
     entries = await ctx.entries.trail(complaint_id, after_seq=after, limit=limit)
     if not entries and after == 0:
         raise ApiError(404, "not_found", f"the audit log has no entry about {complaint_id}")
+    actors = await ctx.entries.actors(entry.seq for entry in entries)
     return TrailRead(
         complaint_id=complaint_id,
-        entries=[EntryRead.of(entry) for entry in entries],
+        entries=[EntryRead.of(entry, actors.get(entry.seq)) for entry in entries],
         next_after=entries[-1].seq if len(entries) == limit else None,
     )
 

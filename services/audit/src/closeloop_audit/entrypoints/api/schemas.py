@@ -3,6 +3,8 @@ auditor sees types, subjects, times and hashes, which is all verification needs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from closeloop_audit.domain.chain import AuditEntry
@@ -11,8 +13,16 @@ from closeloop_audit.domain.checkpoint import ORIGIN, Checkpoint, format_signed_
 MAX_SEQ = 2**62  # sequence numbers are 64-bit integers in MongoDB; larger is a 422
 
 
+class ActorRead(BaseModel):
+    """Who acted: the subject and the role they acted in (null for older events)."""
+
+    subject: str
+    role: str | None = None
+
+
 class EntryRead(BaseModel):
-    """One log entry: what happened, where it was read, and the hashes that seal it."""
+    """One log entry: what happened, who acted, where it was read, and the hashes that
+    seal it (``actor`` is read from the event, which ``payload_hash`` seals)."""
 
     seq: int
     recorded_at: str
@@ -25,10 +35,11 @@ class EntryRead(BaseModel):
     payload_hash: str
     prev_hash: str
     entry_hash: str
+    actor: ActorRead | None = None
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> EntryRead:
-        return cls(**entry.to_dict())
+    def of(cls, entry: AuditEntry, actor: dict[str, Any] | None = None) -> EntryRead:
+        return cls(**entry.to_dict(), actor=ActorRead(**actor) if actor else None)
 
 
 class TrailRead(BaseModel):

@@ -115,15 +115,31 @@ class KpiRow:
         }
 
 
+@dataclass
+class KpiTally:
+    """KPIs counted one complaint at a time, so a cohort can be streamed from the database
+    instead of held in memory: only two numbers per complaint (its times) are kept."""
+
+    group_by: KpiGroup | None
+    totals: KpiRow = field(default_factory=KpiRow)
+    rows: dict[str, KpiRow] = field(default_factory=dict)
+
+    def add(self, complaint: ComplaintFacts) -> None:
+        self.totals.add(complaint)
+        if self.group_by is not None:
+            key = complaint.group_key(self.group_by.value)
+            self.rows.setdefault(key, KpiRow(key=key)).add(complaint)
+
+    def result(self) -> tuple[KpiRow, list[KpiRow]]:
+        """(totals, one row per department or agent sorted by key)."""
+        return self.totals, [self.rows[k] for k in sorted(self.rows)]
+
+
 def compute_kpis(
     complaints: Iterable[ComplaintFacts], group_by: KpiGroup | None
 ) -> tuple[KpiRow, list[KpiRow]]:
     """(totals, one row per department or agent sorted by key); no rows when not grouped."""
-    totals = KpiRow()
-    rows: dict[str, KpiRow] = {}
+    tally = KpiTally(group_by)
     for complaint in complaints:
-        totals.add(complaint)
-        if group_by is not None:
-            key = complaint.group_key(group_by.value)
-            rows.setdefault(key, KpiRow(key=key)).add(complaint)
-    return totals, [rows[k] for k in sorted(rows)]
+        tally.add(complaint)
+    return tally.result()

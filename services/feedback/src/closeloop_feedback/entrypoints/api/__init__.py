@@ -9,6 +9,8 @@ from closeloop_feedback.entrypoints.api import (
     communications,
     public_surveys,
     reports,
+    sms_receipts,
+    staff_notifications,
     staff_surveys,
 )
 
@@ -16,6 +18,8 @@ from closeloop_feedback.entrypoints.api import (
 ROUTERS: list[APIRouter] = [
     staff_surveys.router,
     communications.router,
+    staff_notifications.router,
+    sms_receipts.router,
     public_surveys.router,
     reports.router,
 ]

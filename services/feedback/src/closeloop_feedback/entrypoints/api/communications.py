@@ -83,6 +83,7 @@ async def complete_callback_task(
         if await feedback.callback_tasks.get(task_id) is None:
             raise ApiError(404, "not_found", "no such callback task")
         raise ApiError(409, "conflict", "this callback task is already completed")
+    await feedback.delivery.callback_made(task_id)  # the customer has been told now
     doc = await feedback.callback_tasks.get(task_id)
     assert doc is not None
     return await task_read(doc, feedback, principal)

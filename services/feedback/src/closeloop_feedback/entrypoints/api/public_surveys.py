@@ -10,9 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from closeloop_feedback.domain.notices import Language, normalize_language
-from closeloop_feedback.domain.survey import AnswerInvalid, parse_answer
+from closeloop_feedback.domain.survey import MAX_COMMENT_CHARS, AnswerInvalid, parse_answer
 from closeloop_feedback.domain.tokens import SurveyToken, TokenRejected, verify_token
 from closeloop_feedback.entrypoints.deps import FeedbackDep
 from closeloop_feedback.service_layer.clock import utc_now
@@ -30,6 +31,16 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
     "cancelled": (410, "cancelled", "this survey no longer applies: the complaint was reopened"),
     "unknown": (404, "not_found", "no such survey"),
 }
+
+
+class SurveyAnswerIn(BaseModel):
+    """The JSON answer (documentation: the handler parses the body itself, as it also takes
+    the form the page posts, and refuses each bad field by name)."""
+
+    score: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy)")
+    solved: bool
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+    lang: str | None = Field(default=None, max_length=10, description="zh-CN or en")
 
 
 def _wants_html(request: Request) -> bool:
@@ -100,19 +111,22 @@ async def _language_of(feedback: FeedbackDep, token: str, asked: str) -> Languag
     return normalize_language(doc.get("language") if doc else None)
 
 
-def _rate_limited(request: Request, token: str, feedback: FeedbackDep) -> int:
-    now = time.monotonic()
-    client = request.client.host if request.client else "unknown"
-    return max(
-        feedback.ip_limiter.check(client, now),
-        # Keyed by survey id and expiry, so guessing signatures for one survey is limited too.
-        feedback.token_limiter.check(token[:64], now),
-    )
+def _rate_limited(token: str, feedback: FeedbackDep) -> int:
+    # Per survey link, never per client address: behind an ingress every customer would
+    # share one address. Keyed by survey id and expiry (the token's first 64 characters),
+    # so guessing signatures for one survey is limited too.
+    return feedback.token_limiter.check(token[:64], time.monotonic())
 
 
 @router.post(
     "/v1/surveys/{token}",
     summary="Answer a survey (form-encoded from the page, or JSON); single use",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SurveyAnswerIn.model_json_schema()}},
+        }
+    },
     responses={
         400: {"description": "malformed link or body"},
         403: {"description": "forged link"},
@@ -124,7 +138,7 @@ def _rate_limited(request: Request, token: str, feedback: FeedbackDep) -> int:
 )
 async def answer_survey(token: str, request: Request, feedback: FeedbackDep) -> Response:
     html = _wants_html(request)
-    wait = _rate_limited(request, token, feedback)
+    wait = _rate_limited(token, feedback)
     body = await _read_body(request, html)
     asked = str(body.get("lang") or "")
     lang = normalize_language(asked or None)

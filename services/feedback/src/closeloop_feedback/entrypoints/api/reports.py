@@ -38,13 +38,14 @@ CSV_COLUMNS = [
     "mean_score",
     "response_rate",
     "target_met",
+    "agent",  # added last: existing columns keep their places
 ]
 
 
 def parse_group_by(text: str) -> tuple[GroupBy, ...]:
-    """``department``, ``period`` or both, comma-separated (``agent`` selects the handling
-    section's grouping and is not a satisfaction grouping)."""
-    parts = [p.strip() for p in text.split(",") if p.strip() and p.strip() != "agent"]
+    """``department``, ``agent``, ``period``, comma-separated (``agent`` also selects the
+    handling section's grouping)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
         groups = tuple(dict.fromkeys(GroupBy(p) for p in parts or ["department"]))
     except ValueError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +69,23 @@ class NotificationRead(BaseModel):
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     history: list[AttemptRead] = []
+    delivery_status: str | None = None  # the SMS provider's receipt, when it sent one
+    delivery_at: datetime | None = None
+
+
+class SmsReceipt(BaseModel):
+    """A delivery receipt of the SMS provider for the message sent as ``reference``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reference: str = Field(min_length=1, max_length=200, description="the notification id")
+    status: Literal["delivered", "failed", "undelivered", "expired"]
+    error: str | None = Field(default=None, max_length=200)
+
+
+class SmsReceiptRead(BaseModel):
+    reference: str
+    delivery_status: str
 
 
 class CallbackTaskRead(BaseModel):
@@ -90,3 +107,44 @@ class CallbackTaskComplete(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=2000)
+
+
+class StaffNotificationRead(BaseModel):
+    """One staff notification: what happened to which complaint, and whether it was read."""
+
+    id: str
+    kind: str  # warning | breach | escalation | major | transfer | assignment
+    complaint_id: str
+    department: str
+    subject: str
+    text: str
+    urgent: bool
+    created_at: datetime
+    send_at: datetime | None = None  # when the e-mail goes (working hours), or went
+    status: str  # the e-mail: pending | sending | sent | failed
+    read: bool
+    read_at: datetime | None = None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> StaffNotificationRead:
+        return cls(
+            id=doc["_id"],
+            kind=doc["kind"],
+            complaint_id=doc["complaint_id"],
+            department=doc["department"],
+            subject=doc["subject"],
+            text=doc["text"],
+            urgent=bool(doc.get("urgent")),
+            created_at=doc["created_at"],
+            send_at=doc.get("sent_at") or doc.get("next_attempt_at"),
+            status=doc["status"],
+            read=bool(doc.get("read")),
+            read_at=doc.get("read_at"),
+        )
+
+
+class StaffNotificationList(BaseModel):
+    """The caller's notifications (unread first) and how many of them are unread."""
+
+    notifications: list[StaffNotificationRead]
+    unread: int

@@ -19,7 +19,6 @@ from closeloop_intake.domain.complaint import (
     Outcome,
     Resolution,
 )
-from closeloop_intake.domain.durations import parse_duration
 from closeloop_intake.domain.lifecycle import Action
 from closeloop_intake.entrypoints import schemas as s
 from closeloop_intake.entrypoints.deps import AnyActor, Context, IfMatch
@@ -61,9 +60,12 @@ def details_of(action: Action, raw: dict[str, Any] | None) -> ActionDetails:
         )
         return ActionDetails(note=note, resolution=resolution)
     if isinstance(body, s.ExtendBody):
-        duration = parse_duration(body.duration) if body.duration else None
-        extension = Extension(
-            body.reason, body.customer_consented, body.new_deadline, duration, body.legal_basis
+        extension = Extension(  # the duration is validated there and kept verbatim
+            body.reason,
+            body.customer_consented,
+            body.new_deadline,
+            body.duration or None,
+            body.legal_basis,
         )
         return ActionDetails(note=note, extension=extension, clock=body.clock)
     return ActionDetails(note=note, reason=getattr(body, "reason", None))

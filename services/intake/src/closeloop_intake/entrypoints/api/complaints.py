@@ -35,7 +35,11 @@ async def create_complaint(
     complaint first registered (header ``Idempotent-Replayed: true``); the same key with a
     different body is refused with 409 naming the fields that differ."""
     registered = await register_complaint(
-        ctx=ctx, form=body.to_form(), actor=actor.sub, idempotency_key=idempotency_key
+        ctx=ctx,
+        form=body.to_form(),
+        actor=actor.sub,
+        idempotency_key=idempotency_key,
+        actor_roles=[r.value for r in actor.roles],
     )
     doc = registered.complaint
     response.headers["Location"] = f"/v1/complaints/{doc['_id']}"
@@ -89,10 +93,23 @@ async def get_complaint(
 
 
 @router.get("/{complaint_id}/timeline", summary="Everything that happened, in order")
-async def get_timeline(complaint_id: str, ctx: Context, actor: Reader) -> Timeline:
-    """Every event the complaint published or had projected onto it, oldest first."""
-    doc = await ctx.repo.get_timeline(complaint_id)
+async def get_timeline(
+    complaint_id: str,
+    ctx: Context,
+    actor: Reader,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9]{1,9}$", description="next_cursor of the page before")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 200,
+) -> Timeline:
+    """Every event the complaint published or had projected onto it, oldest first, a page
+    at a time; ``next_cursor`` fetches the next page (absent on the last)."""
+    start = int(cursor or 0)
+    doc = await ctx.repo.get_timeline(complaint_id, start=start, count=limit + 1)
     if doc is None or not actor.may_see(doc.get("department")):
         raise ComplaintNotFound(complaint_id)
-    entries = timeline_view(list(doc.get("timeline", [])), actor, ctx.vault)
-    return Timeline(complaint_id=complaint_id, entries=entries)
+    page = list(doc.get("timeline", []))
+    more = len(page) > limit
+    entries = timeline_view(page[:limit], actor, ctx.vault)
+    next_cursor = str(start + limit) if more else None
+    return Timeline(complaint_id=complaint_id, entries=entries, next_cursor=next_cursor)

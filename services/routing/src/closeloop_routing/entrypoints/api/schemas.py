@@ -53,6 +53,27 @@ class TransferCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class AssignCreate(BaseModel):
+    """Give a complaint to an agent of its department; beyond the agent's capacity (or
+    while they are unavailable) only with a reason, which is recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str = Field(min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AssignmentRead(BaseModel):
+    """One recorded assignment by a supervisor."""
+
+    agent: str
+    by: str
+    reason: str | None = None
+    over_capacity: bool
+    previous_assignee: str | None = None
+    at: datetime
+
+
 class HandOffRead(BaseModel):
     """One recorded transfer."""
 
@@ -79,7 +100,9 @@ class RoutingRead(BaseModel):
     rule_set_version: int | None
     reason: str | None
     breaches: int
+    escalation_level: int = 0
     transfers: list[HandOffRead]
+    assignments: list[AssignmentRead] = []
 
     @classmethod
     def of(cls, record: RoutingRecord) -> RoutingRead:
@@ -97,6 +120,7 @@ class RoutingRead(BaseModel):
             rule_set_version=decision.get("rule_set_version"),
             reason=decision.get("reason"),
             breaches=record.breaches,
+            escalation_level=record.escalation_level,
             transfers=[
                 HandOffRead(
                     from_department=t["from"],
@@ -107,6 +131,9 @@ class RoutingRead(BaseModel):
                     previous_assignee=t.get("previous_assignee"),
                 )
                 for t in record.doc.get("transfers") or ()
+            ],
+            assignments=[
+                AssignmentRead.model_validate(a) for a in record.doc.get("assignments") or ()
             ],
         )
 

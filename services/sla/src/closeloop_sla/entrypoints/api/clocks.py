@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from aiokafka.partitioner import murmur2
 from fastapi import APIRouter
 
+from closeloop_shared.durations import format_duration
 from closeloop_shared.http.errors import ApiError
 from closeloop_sla.adapters.clock_codec import decode_row
 from closeloop_sla.domain.clock import (
@@ -16,7 +17,6 @@ from closeloop_sla.domain.clock import (
     working_time_used,
 )
 from closeloop_sla.domain.complaint_clocks import ComplaintClocks, display_state
-from closeloop_sla.domain.durations import format_duration
 from closeloop_sla.domain.policy_library import PolicyLibrary
 from closeloop_sla.entrypoints.api.deps import Container, Reader
 from closeloop_sla.entrypoints.api.schemas import ClockRead, ComplaintClocksRead, ExtensionRead

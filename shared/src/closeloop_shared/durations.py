@@ -1,9 +1,22 @@
-"""ISO-8601 durations as SLA policies write them (``PT15M``, ``P3D``, ``P1DT2H``).
+"""The one duration grammar of Closeloop: ISO-8601 durations as policies, extensions and
+events write them (``PT15M``, ``PT24H``, ``P3D``, ``P1DT2H``, ``PT1.5H``). Standard library
+only, so every service's pure domain may use it.
 
-A :class:`WorkDuration` keeps days and seconds apart on purpose: in a business calendar a
-"day" is a *working day* (Monday 10:00 → Tuesday 10:00), not 86,400 seconds, so ``P1D`` and
-``PT24H`` mean different things. Years, months and weeks are refused: their length is
-ambiguous in working time (write ``P30D`` or ``P5D`` instead).
+Grammar (case-insensitive, surrounding blanks ignored)::
+
+    duration = "P" [ n "D" ] [ "T" [ n "H" ] [ n "M" ] [ n "S" ] ]
+    n        = digits, with a decimal fraction ("." or ",") allowed on the LAST part only
+
+* At least one part; ``P``, ``PT`` and a trailing ``T`` are malformed. No sign.
+* **Days are whole**: a day is a *working day* in a business calendar (Monday 10:00 →
+  Tuesday 10:00), not 86,400 seconds, so ``P1D`` and ``PT24H`` mean different things and
+  ``P1.5D`` is refused (write ``P1DT4H`` or ``PT12H``).
+* Hours, minutes and seconds fold into one count of (working) seconds; fractions allowed.
+* **Years, months and weeks are refused** with a message saying so: their length is
+  ambiguous in working time (is a week 5 working days or 7?); write ``P5D``/``P7D``.
+
+Producers pass the text they validated through unchanged; :func:`format_duration` is for
+durations the system computes itself and writes the shortest form (``P1DT2H``, ``PT0S``).
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ _CALENDAR_UNITS = re.compile(r"P[^T]*[YMW]")
 
 
 @dataclass(frozen=True, slots=True)
-class WorkDuration:
+class Duration:
     """``days`` working days followed by ``seconds`` of working time (both non-negative)."""
 
     days: int = 0
@@ -36,7 +49,7 @@ class WorkDuration:
     @classmethod
     def of(
         cls, *, days: int = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
-    ) -> WorkDuration:
+    ) -> Duration:
         """Build a duration from the usual units (hours and minutes fold into seconds)."""
         return cls(days=days, seconds=hours * 3600 + minutes * 60 + seconds)
 
@@ -50,14 +63,14 @@ class WorkDuration:
         """True when the duration adds no time at all."""
         return self.days == 0 and self.seconds == 0
 
-    def __add__(self, other: WorkDuration) -> WorkDuration:
-        return WorkDuration(self.days + other.days, self.seconds + other.seconds)
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.days + other.days, self.seconds + other.seconds)
 
     def __str__(self) -> str:
         return format_duration(self)
 
 
-def parse_duration(text: str) -> WorkDuration:
+def parse_duration(text: str) -> Duration:
     """Parse ``PnDTnHnMnS`` (any part optional, a fraction allowed on the last part).
 
     Raises ``ValueError`` naming the problem: years/months/weeks, signs, empty or malformed.
@@ -78,7 +91,7 @@ def parse_duration(text: str) -> WorkDuration:
     if fractional and fractional[-1] != list(parts)[-1]:
         raise ValueError(f"duration {text!r}: only the last component may have a fraction")
     amount = {name: float(value.replace(",", ".")) for name, value in parts.items()}
-    return WorkDuration.of(
+    return Duration.of(
         days=int(amount.get("days", 0)),
         hours=amount.get("hours", 0.0),
         minutes=amount.get("minutes", 0.0),
@@ -86,7 +99,7 @@ def parse_duration(text: str) -> WorkDuration:
     )
 
 
-def format_duration(duration: WorkDuration) -> str:
+def format_duration(duration: Duration) -> str:
     """Render ``duration`` as ISO-8601 (``P1DT2H``, ``PT4H30M``, ``PT0S`` for zero)."""
     if duration.is_zero:
         return "PT0S"

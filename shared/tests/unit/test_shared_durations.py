@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from closeloop_sla.domain.durations import WorkDuration, format_duration, parse_duration
+from closeloop_shared.durations import Duration, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ from closeloop_sla.domain.durations import WorkDuration, format_duration, parse_
 def test_parse_duration_reads_days_and_working_seconds(
     text: str, days: int, seconds: float
 ) -> None:
-    assert parse_duration(text) == WorkDuration(days, seconds)
+    assert parse_duration(text) == Duration(days, seconds)
 
 
 @pytest.mark.parametrize("text", ["P1Y", "P2M", "P1W", "P1Y2M3DT4H", "P1M2D"])
@@ -51,32 +51,32 @@ def test_parse_duration_refuses_malformed_text(text: str) -> None:
 @pytest.mark.parametrize(
     ("duration", "text"),
     [
-        (WorkDuration(3, 0), "P3D"),
-        (WorkDuration(0, 900), "PT15M"),
-        (WorkDuration(0, 16200), "PT4H30M"),
-        (WorkDuration(1, 7200), "P1DT2H"),
-        (WorkDuration(0, 2.5), "PT2.5S"),
-        (WorkDuration(0, 3601), "PT1H1S"),
-        (WorkDuration(0, 0), "PT0S"),
-        (WorkDuration(0, 200 * 3600), "PT200H"),
+        (Duration(3, 0), "P3D"),
+        (Duration(0, 900), "PT15M"),
+        (Duration(0, 16200), "PT4H30M"),
+        (Duration(1, 7200), "P1DT2H"),
+        (Duration(0, 2.5), "PT2.5S"),
+        (Duration(0, 3601), "PT1H1S"),
+        (Duration(0, 0), "PT0S"),
+        (Duration(0, 200 * 3600), "PT200H"),
     ],
 )
-def test_format_duration_writes_the_shortest_iso_form(duration: WorkDuration, text: str) -> None:
+def test_format_duration_writes_the_shortest_iso_form(duration: Duration, text: str) -> None:
     assert format_duration(duration) == text
     assert str(duration) == text
 
 
 def test_negative_durations_cannot_be_built() -> None:
     with pytest.raises(ValueError, match="negative"):
-        WorkDuration(0, -1)
+        Duration(0, -1)
     with pytest.raises(ValueError, match="negative"):
-        WorkDuration(-1, 0)
+        Duration(-1, 0)
 
 
 def test_durations_add_days_and_seconds_separately() -> None:
     total = parse_duration("P1DT2H") + parse_duration("PT30M")
-    assert total == WorkDuration(1, 9000)
-    assert WorkDuration.of(hours=1, minutes=30).time.total_seconds() == 5400
+    assert total == Duration(1, 9000)
+    assert Duration.of(hours=1, minutes=30).time.total_seconds() == 5400
 
 
 @settings(max_examples=200, deadline=None)
@@ -86,5 +86,5 @@ def test_durations_add_days_and_seconds_separately() -> None:
     half=st.booleans(),
 )
 def test_format_then_parse_gives_the_same_duration(days: int, seconds: int, half: bool) -> None:
-    duration = WorkDuration(days, seconds + (0.5 if half else 0))
+    duration = Duration(days, seconds + (0.5 if half else 0))
     assert parse_duration(format_duration(duration)) == duration
