@@ -1,11 +1,14 @@
 """Every database command the services issue, captured and explained.
 
 The database's profiler (level 2) records each command a service sends; each one is then
-sent back as ``explain`` with ``executionStats``, which says how many index keys and
-documents running it examines. On collections seeded with ``SEEDED`` complaints a hot-path
-command that examines thousands is a scan, whatever its plan is called (an index scan with
-open bounds is a scan too). Used by tests/e2e/test_e2e_query_plans.py and by ``make bench``
-to count commands per complaint.
+sent back as ``explain``. The reply is the plan MongoDB would run it with, chosen by trial
+over the collection: on collections seeded with 100,000 complaints a collection scan, an
+in-memory sort or a non-sparse index read end to end is a scan. Used by
+tests/e2e/test_e2e_query_plans.py, and to count commands per complaint.
+
+What explain cannot show is how the local server itself reads: it plans some shapes
+differently (``{"$exists": true}`` on a sparse index read every document, 2.3 s at 100,000
+complaints); those are found by timing them in ``make bench``.
 """
 
 from __future__ import annotations
@@ -61,17 +64,21 @@ class Captured:
 
 @dataclass(frozen=True)
 class Examined:
-    """What running one captured command examines, by the server's own explain."""
+    """The plan MongoDB would run one captured command with, by the server's own explain."""
 
     captured: Captured
-    keys: int
-    docs: int
-    returned: int
     stages: tuple[str, ...]
+    open_index_scans: tuple[str, ...]  # indexes read end to end: a scan in an index's order
 
     @property
-    def worst(self) -> int:
-        return max(self.keys, self.docs)
+    def scans(self) -> bool:
+        """A collection scan, an in-memory sort, or a non-sparse index read end to end."""
+        return "COLLSCAN" in self.stages or "SORT" in self.stages or bool(self.open_index_scans)
+
+    def describe(self) -> str:
+        """One line: the plan's stages and the command's shape."""
+        opened = f" (open: {', '.join(self.open_index_scans)})" if self.open_index_scans else ""
+        return f"{'>'.join(self.stages)}{opened}: {self.captured.shape}"
 
 
 def _shape(value: Any) -> Any:
@@ -113,59 +120,68 @@ def commands_per_db(client: MongoClient[Doc], dbs: Iterable[str]) -> Counter[str
     return Counter({name: client[name]["system.profile"].count_documents({}) for name in dbs})
 
 
-def _stages(plan: Doc) -> list[str]:
-    found = [str(plan.get("stage", "?"))]
+def _walk(plan: Doc) -> list[Doc]:
+    found = [plan]
     if "inputStage" in plan:
-        found += _stages(plan["inputStage"])
+        found += _walk(plan["inputStage"])
     for child in plan.get("inputStages", []):
-        found += _stages(child)
+        found += _walk(child)
     return found
 
 
-def _stats(reply: Doc) -> Doc:
-    if "executionStats" in reply:
-        stats: Doc = reply["executionStats"]
-        return stats
-    for stage in reply.get("stages", []):  # aggregate: the $cursor stage carries them
-        if "$cursor" in stage:
-            inner: Doc = stage["$cursor"].get("executionStats", {})
-            return inner
-    return {}
+def _winning_plan(reply: Doc) -> Doc:
+    planner = reply.get("queryPlanner")
+    if planner is None:  # aggregate: the $cursor stage carries the find's plan
+        for stage in reply.get("stages", []):
+            if "$cursor" in stage:
+                planner = stage["$cursor"].get("queryPlanner")
+                break
+    plan: Doc = (planner or {}).get("winningPlan", {})
+    inner: Doc = plan.get("queryPlan", plan)
+    return inner
+
+
+def _open_bounds(node: Doc) -> bool:
+    bounds = node.get("indexBounds") or {}
+    return bool(bounds) and all(
+        ranges == ["[MinKey, MaxKey]"] or ranges == ["[MaxKey, MinKey]"]
+        for ranges in bounds.values()
+    )
 
 
 def explain(client: MongoClient[Doc], captured: Captured) -> Examined:
-    """Explain one captured command with ``executionStats``."""
+    """Explain one captured command (the plan only: running it is the server's business)."""
     reply = client[captured.db].command(
-        {"explain": captured.explainable(), "verbosity": "executionStats"}
+        {"explain": captured.explainable(), "verbosity": "queryPlanner"}
     )
-    stats = _stats(reply)
-    return Examined(
-        captured,
-        keys=int(stats.get("totalKeysExamined", 0)),
-        docs=int(stats.get("totalDocsExamined", 0)),
-        returned=int(stats.get("nReturned", 0)),
-        stages=tuple(_stages(stats.get("executionStages", {}))),
+    nodes = _walk(_winning_plan(reply))
+    opened = tuple(
+        str(n.get("indexName"))
+        for n in nodes
+        if n.get("stage") == "IXSCAN" and _open_bounds(n) and not n.get("isSparse")
     )
+    return Examined(captured, tuple(str(n.get("stage", "?")) for n in nodes), opened)
 
 
 def explain_each_shape(
-    client: MongoClient[Doc], captured: Iterable[Captured], *, samples: int = 3
+    client: MongoClient[Doc], captured: Iterable[Captured], *, samples: int = 2
 ) -> list[Examined]:
-    """Explain up to ``samples`` captured commands of each shape and keep the costliest (one
-    is not enough: the same shape can seek for one value and scan for another; all of them
-    would take minutes where a shape scans 100,000 documents each time)."""
-    worst: dict[str, Examined] = {}
-    seen: Counter[str] = Counter()
+    """Explain up to ``samples`` distinct commands of each shape (one shape can seek for one
+    value and scan for another; each explain is planned by trial over the whole collection,
+    so every command of a busy shape would take minutes) and keep a scanning plan first."""
+    kept: dict[str, Examined] = {}
+    tried: Counter[str] = Counter()
+    done: set[str] = set()
     for one in captured:
-        shape = one.shape
-        if seen[shape] >= samples:
+        key, shape = repr(one.explainable()), one.shape
+        if key in done or tried[shape] >= samples:
             continue
-        seen[shape] += 1
+        done.add(key)
+        tried[shape] += 1
         examined = explain(client, one)
-        kept = worst.get(shape)
-        if kept is None or examined.worst > kept.worst:
-            worst[shape] = examined
-    return sorted(worst.values(), key=lambda e: -e.worst)
+        if shape not in kept or (examined.scans and not kept[shape].scans):
+            kept[shape] = examined
+    return sorted(kept.values(), key=lambda e: (not e.scans, e.captured.shape))
 
 
 # --- seeding ----------------------------------------------------------------------------
