@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from closeloop_shared.events.envelope import CloudEvent, source_of
 from closeloop_shared.events.registry import model_for, type_of
 from closeloop_shared.kafka.producer import EventProducer
-from closeloop_shared.mongo import Document, IndexSpec
+from closeloop_shared.mongo import PENDING_EVENTS, Document, IndexSpec
 
 SOURCE = source_of("feedback")
 
@@ -69,7 +69,7 @@ class EventRelay:
         """Documents with unpublished events (for the outbox gauge)."""
         total = 0
         for coll in self._colls:
-            total += await coll.count_documents({"outbox.id": {"$exists": True}})
+            total += await coll.count_documents(PENDING_EVENTS)
         return total
 
     async def relay_once(self, limit: int = 100) -> int:
@@ -77,7 +77,7 @@ class EventRelay:
         number of events published."""
         published = 0
         for coll in self._colls:
-            cursor = coll.find({"outbox.id": {"$exists": True}}, {"outbox": 1}).limit(limit)
+            cursor = coll.find(PENDING_EVENTS, {"outbox": 1}).limit(limit)
             async for doc in cursor:
                 entries = doc.get("outbox") or []
                 if not entries:

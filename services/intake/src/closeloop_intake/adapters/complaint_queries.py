@@ -21,7 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from closeloop_intake.adapters.repository import HEAVY_FIELDS
 from closeloop_intake.domain.errors import FieldError
 from closeloop_intake.domain.lifecycle import State
-from closeloop_shared.mongo import Document
+from closeloop_shared.mongo import PENDING_EVENTS, Document
 
 SortKeys = tuple[tuple[str, int], ...]
 # ``sort=`` of ``GET /v1/complaints`` → the index order it reads; ``_id`` breaks ties so a
@@ -193,7 +193,7 @@ async def count_by_status(collection: AsyncCollection[Document]) -> dict[str, in
 async def count_outbox_pending(collection: AsyncCollection[Document]) -> int:
     """Events written to outboxes and not yet published."""
     pipeline: list[Document] = [
-        {"$match": {"outbox.id": {"$exists": True}}},
+        {"$match": PENDING_EVENTS},
         {"$project": {"n": {"$size": "$outbox"}}},
         {"$group": {"_id": None, "n": {"$sum": "$n"}}},
     ]

@@ -25,11 +25,11 @@ from closeloop_intake.adapters.lease import Lease
 from closeloop_intake.adapters.outbox import event_of
 from closeloop_shared.events.envelope import CloudEvent, InvalidEvent
 from closeloop_shared.kafka.producer import EventProducer
-from closeloop_shared.mongo import Document
+from closeloop_shared.mongo import PENDING_EVENTS, Document
 from closeloop_shared.observability.metrics import OUTBOX_PENDING
 
 log = logging.getLogger(__name__)
-PENDING = {"outbox.id": {"$exists": True}}
+PENDING = PENDING_EVENTS
 PULL_GROUP = 20  # complaints per $pull update
 
 
