@@ -348,8 +348,9 @@ async def test_every_endpoint_answers_every_caller_as_the_matrix_says(e2e: E2E) 
                         f"{row.service} {row.method} {path} as {column}: expected {expected}, "
                         f"got {status} {text}"
                     )
-    cells = len(table) * len(COLUMNS) + len(scoped) * len(AGENT_SCOPE_COLUMNS)
-    record_figures(access_matrix_cells=cells)
+    record_figures(
+        access_matrix_cells=len(table) * len(COLUMNS) + len(scoped) * len(AGENT_SCOPE_COLUMNS)
+    )
     assert not wrong, f"{len(wrong)} cells differ:\n" + "\n".join(wrong)
     off_spec = spec_problems(specs, recorder.seen)
     record_figures(access_matrix_responses_diffed=len(recorder.seen))
