@@ -81,6 +81,7 @@ def test_bench_summary_puts_every_figure_next_to_its_target(
         "SLA worker after kill -9: ready / every overdue breach sent",
         "Audit verify",
         "Service ready after kill -9 (slowest of five)",
+        "At-risk list",
     }
     for figure, target, measured, met in with_target.values():
         assert target and "—" not in measured and met in {"yes", "**no**"}, figure

@@ -87,14 +87,15 @@ def test_configured_secrets_pass_and_each_dev_secret_alone_is_refused() -> None:
         "survey_secret": "a-production-survey-secret",
         "audit_signing_key": "cHJvZHVjdGlvbi1hdWRpdC1zaWduaW5nLWtleS0zMiE=",
     }
-    assert IntakeSettings(env="production", **PRODUCTION_KEYS).check_production() == []
+    blind = {"blind_index_key": "a-production-blind-index-key"}
+    assert IntakeSettings(env="production", **PRODUCTION_KEYS, **blind).check_production() == []
     assert FeedbackSettings(env="production", **PRODUCTION_KEYS, **own).check_production() == []
     assert AuditSettings(env="production", **PRODUCTION_KEYS, **own).check_production() == []
     for name in PRODUCTION_KEYS:
         partial: dict[str, Any] = {k: v for k, v in PRODUCTION_KEYS.items() if k != name}
         assert RoutingSettings(env="production", **partial).check_production(), name
     webhook = IntakeSettings(
-        env="production", **PRODUCTION_KEYS, webhook_secrets={"crm": DEV_WEBHOOK_SECRET}
+        env="production", **PRODUCTION_KEYS, **blind, webhook_secrets={"crm": DEV_WEBHOOK_SECRET}
     )
     assert any("WEBHOOK_SECRETS" in p for p in webhook.check_production())
 

@@ -190,7 +190,7 @@ def kubeconform_run(
 
 # The console adds 4 objects (ServiceAccount, Deployment, Service, PodDisruptionBudget) and, in
 # prod, 2 NetworkPolicies (console → services' HTTP).
-@pytest.mark.parametrize(("overlay", "objects"), [("dev", 43), ("prod", 50)])
+@pytest.mark.parametrize(("overlay", "objects"), [("dev", 45), ("prod", 52)])
 def test_kubeconform_accepts_the_overlay_strictly(
     kubeconform: Path,
     kubernetes_schemas: Path,
