@@ -87,7 +87,7 @@ def test_configured_secrets_pass_and_each_dev_secret_alone_is_refused() -> None:
         "survey_secret": "a-production-survey-secret",
         "audit_signing_key": "cHJvZHVjdGlvbi1hdWRpdC1zaWduaW5nLWtleS0zMiE=",
     }
-    blind = {"blind_index_key": "a-production-blind-index-key"}
+    blind: dict[str, Any] = {"blind_index_key": "a-production-blind-index-key"}
     assert IntakeSettings(env="production", **PRODUCTION_KEYS, **blind).check_production() == []
     assert FeedbackSettings(env="production", **PRODUCTION_KEYS, **own).check_production() == []
     assert AuditSettings(env="production", **PRODUCTION_KEYS, **own).check_production() == []
