@@ -16,7 +16,7 @@ from closeloop_sla.domain.clock import (
     stop_clock,
 )
 from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.clock_model import ClockPhase, deadline_of
+from closeloop_sla.domain.clock_model import Clock, ClockPhase, deadline_of
 
 # New York hours with a short Friday, so where an extension is counted from matters
 SHORT_FRIDAY = make_calendar(
@@ -28,7 +28,7 @@ THURSDAY_NINE = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)  # 09:00 EST
 HOUR = timedelta(hours=1)
 
 
-def _clock(warn_at: tuple[float, ...] = (0.5,)):  # type: ignore[no-untyped-def]
+def _clock(warn_at: tuple[float, ...] = (0.5,)) -> Clock:
     clock, _ = start_clock(
         complaint_id="c-1",
         kind=ClockKind.FIRST_RESPONSE,
