@@ -7,7 +7,8 @@ its own target and never part of ``make test``.
 
     python tools/mutation.py                 # every service
     python tools/mutation.py sla             # one service
-    python tools/mutation.py sla working_time   # one module of one service
+    python tools/mutation.py sla working_time   # modules whose name starts so
+    python tools/mutation.py sla clock.         # exactly sla's clock.py (not clock_*.py)
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def run_service(service: str, module: str | None) -> dict[str, Counter[str]]:
     pattern = re.compile(r"^\s*(closeloop_\w+\.domain\.[\w.]+?)\.x\w*__mutmut_\d+:\s*(.+)$")
     for line in listing.splitlines():
         match = pattern.match(line)
-        if match and (module is None or f".domain.{module}" in match.group(1)):
+        prefix = f"closeloop_{service}.domain.{module or ''}"
+        if match and f"{match.group(1)}.".startswith(prefix):
             scores[match.group(1)][match.group(2).strip()] += 1
     return scores
 
