@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from closeloop_console.adapters.live import summarise
+from closeloop_console.adapters.translations import translator
 from closeloop_console.domain.csrf import csrf_token, csrf_valid
 from closeloop_console.domain.forms import (
     NEW_COMPLAINT_FIELDS,
@@ -12,7 +13,7 @@ from closeloop_console.domain.forms import (
     body_from_form,
     place_errors,
 )
-from closeloop_console.domain.i18n import choose_locale, translator
+from closeloop_console.domain.i18n import choose_locale
 from closeloop_console.domain.masking import mask_value, masked_customer
 from closeloop_console.domain.urgency import (
     Tone,

@@ -1,28 +1,12 @@
-"""zh-CN (the default) and en: gettext-style catalogs keyed by the English message.
+"""zh-CN (the default) and en: which language a request is answered in.
 
-Catalogs are ``locale/<locale>.json`` beside the package (``{"msgid": "msgstr"}``); a
-message missing from a catalog falls back to its English msgid, so a page never breaks.
+The catalogs themselves are gettext ``.po`` files, read by ``adapters/translations.py``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from functools import cache
-from pathlib import Path
-
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "locale"
-
-
-@cache
-def catalog(locale: str) -> dict[str, str]:
-    path = CATALOG_DIR / f"{locale}.json"
-    if not path.exists():
-        return {}
-    loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
 
 
 def choose_locale(
@@ -39,14 +23,3 @@ def choose_locale(
         if tag.startswith("en"):
             return "en"
     return default if default in LOCALES else DEFAULT_LOCALE
-
-
-def translator(locale: str) -> Callable[..., str]:
-    """``_("Hello {name}", name=...)``: the message in ``locale``, then formatted."""
-    messages = catalog(locale)
-
-    def gettext(msgid: str, **values: object) -> str:
-        text = messages.get(msgid) or msgid
-        return text.format(**values) if values else text
-
-    return gettext

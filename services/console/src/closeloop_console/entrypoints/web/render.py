@@ -9,8 +9,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from closeloop_console.adapters.translations import translator
 from closeloop_console.config import ConsoleSettings
-from closeloop_console.domain.i18n import choose_locale, translator
+from closeloop_console.domain.i18n import choose_locale
 from closeloop_console.domain.urgency import format_remaining
 from closeloop_console.entrypoints.session import LANG_COOKIE, User
 
