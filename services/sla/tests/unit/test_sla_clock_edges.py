@@ -111,3 +111,16 @@ def test_a_restarted_clock_is_a_fresh_run_with_the_same_policy() -> None:
     assert restarted.warn_at == (0.5, 0.75)
     assert (restarted.policy_id, restarted.policy_version) == ("p", 1)
     assert restarted.kind is ClockKind.FIRST_RESPONSE
+
+
+def test_a_new_deadline_equal_to_the_current_one_is_refused() -> None:
+    clock = _clock()
+    with pytest.raises(ValueError, match="is not later than now"):
+        extend_clock(
+            clock,
+            SHORT_FRIDAY,
+            at=THURSDAY_NINE + HOUR,
+            reason="r",
+            consented=True,
+            new_deadline=deadline_of(clock, SHORT_FRIDAY),
+        )
