@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 TEST_DIRS := shared/tests devstack/tests cli/tests $(wildcard services/*/tests) \
 	$(sort $(dir $(wildcard tests/*/*.py)))
 
-.PHONY: help setup database tools report-fonts run test test-unit lint format schemas bench clean
+.PHONY: help setup database tools report-fonts run test test-unit mutation lint format schemas bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test: setup tools database ## run unit, integration, ops and end-to-end tests
 
 test-unit: setup ## unit tests only (no servers)
 	@$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+mutation: setup ## mutmut over every service's domain/ package against its unit tests (slow; not in make test)
+	@$(RUN) python tools/mutation.py $(MUTATION_ARGS)
 
 lint: setup ## ruff and mypy --strict
 	@$(RUN) ruff check .
