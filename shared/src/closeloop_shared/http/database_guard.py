@@ -88,6 +88,8 @@ class DatabaseGuard:
             await handled  # finished, or too late to replace what it began to send
             return
         await asyncio.gather(handled, return_exceptions=True)
+        if started:  # it began its own answer before the cancellation reached it
+            return
         maybe_applied = scope["method"] not in SAFE_METHODS
         await self._refuse(scope, receive, send, maybe_applied=maybe_applied)
 
