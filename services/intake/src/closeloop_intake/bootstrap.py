@@ -20,6 +20,7 @@ from closeloop_intake.entrypoints.api.errors import install_intake_error_handler
 from closeloop_intake.entrypoints.consumers import CONSUMED_TOPICS, event_handler
 from closeloop_intake.entrypoints.mail import mail_receiver
 from closeloop_intake.gauges import gauge_refresher
+from closeloop_intake.metrics import PIPELINE_BEHIND
 from closeloop_intake.service.admission import Admission
 from closeloop_intake.service.context import Policy, ServiceContext
 from closeloop_shared import segmentation
@@ -43,6 +44,7 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
         settings.backpressure_groups,
         interval_s=settings.backpressure_interval_s,
         client_id=f"{settings.kafka_client_id_prefix}-intake-backlog",
+        on_reading=lambda behind: PIPELINE_BEHIND.set(-1 if behind is None else behind),
     )
     runtime.on_start.append(backlog.start)
     runtime.on_stop.append(backlog.stop)

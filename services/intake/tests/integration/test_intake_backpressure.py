@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import REGISTRY
 
 from closeloop_intake.bootstrap import bootstrap
 from closeloop_intake.config import IntakeSettings
@@ -107,6 +108,8 @@ async def test_intake_sheds_load_with_429_while_a_downstream_group_is_behind(
             assert resp.status_code == 201, resp.text
             accepted += 1
         await _wait_for(lambda: (admission.backlog.behind or 0) > BOUND)
+        gauge = REGISTRY.get_sample_value("closeloop_intake_pipeline_behind_records")
+        assert gauge is not None and gauge > BOUND, "the gauge does not follow the reading"
 
         key = str(uuid.uuid4())
         body = new_body()

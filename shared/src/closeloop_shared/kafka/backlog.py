@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -45,10 +45,12 @@ class GroupBacklog:
         *,
         interval_s: float = 1.0,
         client_id: str = "closeloop-backlog",
+        on_reading: Callable[[int | None], None] = lambda _: None,
     ) -> None:
         self.bootstrap, self.topic, self.groups = bootstrap, topic, tuple(groups)
         self.interval_s = interval_s
         self.client_id = client_id
+        self.on_reading = on_reading  # e.g. a gauge, kept current whether requests come or not
         self.behind: int | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -92,6 +94,7 @@ class GroupBacklog:
             committed = {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
             worst = max(worst, records_behind(ends, committed))
         self.behind = worst
+        self.on_reading(worst)
         return worst
 
     async def run_forever(self) -> None:
@@ -101,5 +104,6 @@ class GroupBacklog:
                 await self.read()
             except Exception as exc:  # broker away or rebalancing: unknown, not stale
                 self.behind = None
+                self.on_reading(None)
                 log.warning("backlog reading failed", extra={"error_type": type(exc).__name__})
             await asyncio.sleep(self.interval_s)

@@ -29,7 +29,6 @@ from closeloop_shared.mongo import PENDING_EVENTS, Document
 from closeloop_shared.observability.metrics import OUTBOX_PENDING
 
 log = logging.getLogger(__name__)
-PENDING = PENDING_EVENTS
 PULL_GROUP = 20  # complaints per $pull update
 
 
@@ -74,7 +73,11 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch while holding the lease; return how many complaints it covered
         (0 when the lease was lost: the relay stops until it acquires it again)."""
-        docs = await self._collection.find(PENDING, {"outbox": 1}).limit(self._batch_size).to_list()
+        docs = (
+            await self._collection.find(PENDING_EVENTS, {"outbox": 1})
+            .limit(self._batch_size)
+            .to_list()
+        )
         events: list[CloudEvent] = []
         published: dict[str, list[str]] = {}
         broken: dict[str, list[Document]] = {}

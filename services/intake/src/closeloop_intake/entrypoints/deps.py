@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.lifecycle import Role
-from closeloop_intake.metrics import COMPLAINTS_SHED, PIPELINE_BEHIND
+from closeloop_intake.metrics import COMPLAINTS_SHED
 from closeloop_intake.service.admission import Admission, Overloaded
 from closeloop_intake.service.context import Actor, ServiceContext
 from closeloop_shared.auth import Principal, current_principal
@@ -95,8 +95,6 @@ async def _admit(request: Request) -> None:
     admission: Admission | None = request.app.state.admission
     if admission is None:
         return
-    behind = admission.backlog.behind
-    PIPELINE_BEHIND.set(-1 if behind is None else behind)
     try:
         admission.check()
     except Overloaded as exc:
