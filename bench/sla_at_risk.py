@@ -25,12 +25,18 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from bench.sla_breach import Say, _open_clocks, _put_bench_policy, _received, _until
+from bench.sla_breach import (
+    Say,
+    _open_clocks,
+    _put_bench_policy,
+    _received,
+    _until,
+    sla_worker,
+)
 from bench.stats import summary_ms
 from closeloop_devstack.kafka import KafkaBroker
 from closeloop_devstack.mongo import MongoServer
 from closeloop_devstack.process import free_port
-from closeloop_devstack.service import ServiceProcess, service_argv
 from closeloop_shared.auth import Role, issue_dev_token
 from closeloop_shared.settings import ServiceSettings
 from closeloop_shared.topics import COMPLAINT_LIFECYCLE, ROUTING_EVENTS
@@ -122,20 +128,8 @@ async def _run(scale: float, say: Say, requests: int) -> dict[str, Any]:
     say(f"[at_risk] {total:,} open complaints; starting Kafka and DB")
     kafka.start(timeout=180)
     mongo.start(timeout=120)
-    port = free_port()
-    env = os.environ | {
-        "CLOSELOOP_ENV": "development",
-        "CLOSELOOP_KAFKA_BOOTSTRAP": kafka.bootstrap,
-        "CLOSELOOP_MONGO_URI": mongo.uri,
-        "CLOSELOOP_SLA_PORT": str(port),
-        "CLOSELOOP_SLA_APP_ID": f"bench-at-risk-{uuid.uuid4().hex[:6]}",
-        "CLOSELOOP_SLA_DATA_DIR": str(tmp / "sla-data"),
-        "CLOSELOOP_TOPIC_PARTITIONS": "6",
-        # back-to-back requests of one subject: measure the list, not the rate limiter
-        "CLOSELOOP_RATE_LIMIT": "100000/second",
-    }
-    argv = service_argv("{python} -m {module}", "sla", port)
-    worker = ServiceProcess("sla", port, argv, env, tmp / "sla.log")
+    # back-to-back requests of one subject: measure the list, not the rate limiter
+    worker = sla_worker(tmp, kafka, mongo, app_id="bench-at-risk", RATE_LIMIT="100000/second")
     try:
         worker.start(timeout=180)
         await _put_bench_policy(worker.url, ServiceSettings())

@@ -73,6 +73,30 @@ class Breaches:
     records: int = 0
 
 
+def sla_worker(
+    tmp: Path, kafka: KafkaBroker, mongo: MongoServer, *, app_id: str, **settings: str
+) -> ServiceProcess:
+    """The real SLA worker process (``python -m closeloop_sla``) on a free port, its state in
+    ``tmp``, in its own consumer group ``<app_id>-<random>``; ``settings`` are more
+    ``CLOSELOOP_<NAME>`` variables."""
+    port = free_port()
+    env = (
+        os.environ
+        | {
+            "CLOSELOOP_ENV": "development",
+            "CLOSELOOP_KAFKA_BOOTSTRAP": kafka.bootstrap,
+            "CLOSELOOP_MONGO_URI": mongo.uri,
+            "CLOSELOOP_SLA_PORT": str(port),
+            "CLOSELOOP_SLA_APP_ID": f"{app_id}-{uuid.uuid4().hex[:6]}",
+            "CLOSELOOP_SLA_DATA_DIR": str(tmp / "sla-data"),
+            "CLOSELOOP_TOPIC_PARTITIONS": "6",
+        }
+        | {f"CLOSELOOP_{name}": value for name, value in settings.items()}
+    )
+    argv = service_argv("{python} -m {module}", "sla", port)
+    return ServiceProcess("sla", port, argv, env, tmp / "sla.log")
+
+
 def _epoch(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
@@ -366,21 +390,10 @@ async def _run(
     )
     kafka.start(timeout=180)
     mongo.start(timeout=120)
-    port = free_port()
-    env = os.environ | {
-        "CLOSELOOP_ENV": "development",
-        "CLOSELOOP_LOG_LEVEL": "INFO",
-        "CLOSELOOP_KAFKA_BOOTSTRAP": kafka.bootstrap,
-        "CLOSELOOP_MONGO_URI": mongo.uri,
-        "CLOSELOOP_SLA_PORT": str(port),
-        "CLOSELOOP_SLA_APP_ID": f"bench-sla-{uuid.uuid4().hex[:6]}",
-        "CLOSELOOP_SLA_DATA_DIR": str(tmp / "sla-data"),
-        "CLOSELOOP_TOPIC_PARTITIONS": "6",
-        # static group membership: the restarted worker takes its partitions back at once
-        "CLOSELOOP_SLA_INSTANCE_ID": "bench-sla-0",
-    }
-    argv = service_argv("{python} -m {module}", "sla", port)
-    worker = ServiceProcess("sla", port, argv, env, tmp / "sla.log")
+    # static group membership: the restarted worker takes its partitions back at once
+    worker = sla_worker(
+        tmp, kafka, mongo, app_id="bench-sla", LOG_LEVEL="INFO", SLA_INSTANCE_ID="bench-sla-0"
+    )
     stop = asyncio.Event()
     consumer: AIOKafkaConsumer | None = None
     try:
