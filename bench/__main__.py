@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import end_to_end, intake_throughput, machine, mongo_ceiling, polling_baseline, recovery
+from bench import (
+    end_to_end,
+    intake_throughput,
+    machine,
+    mongo_ceiling,
+    pipeline,
+    polling_baseline,
+    recovery,
+)
 from bench.summary import render_markdown
 from closeloop_devstack.mongo import local_uri
 from closeloop_devstack.stack import Stack, StackConfig
@@ -30,6 +38,7 @@ SCENARIOS = (
     "db_ceiling",
     "intake",
     "end_to_end",
+    "pipeline",
     "sla",
     "polling",
     "audit_verify",
@@ -106,6 +115,12 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     lambda: end_to_end.run(
                         intake_url, token, bootstrap, saturation=saturation, scale=scale, say=say
                     ),
+                )
+            if "pipeline" in only:
+                _guard(
+                    results,
+                    "pipeline",
+                    lambda: pipeline.run(stack, token, mongo_uri=mongo_uri, scale=scale, say=say),
                 )
             if "recovery" in only:
                 _guard(results, "recovery", lambda: recovery.run(stack, say=say))

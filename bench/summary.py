@@ -40,6 +40,51 @@ def _latencies(node: Any) -> str:
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(figure, target, measured, target met) rows."""
+    return [*_issue_10_rows(results), *pipeline_rows(results)]
+
+
+def pipeline_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 19's figures: the pipeline at 50/s, the sustained rate, shedding at 3×."""
+    at_50 = _get(results, "pipeline", "at_50") or {}
+    created_p99 = _get(at_50, "created_201", "p99_ms")
+    done_p99 = _get(at_50, "done_after_201", "p99_ms")
+    sustained = _get(results, "pipeline", "sustained_per_s")
+    over = _get(results, "pipeline", "overload") or {}
+    over_p99 = _get(over, "done_after_201", "p99_ms")
+    lost = over["accepted"] - over["done"] if over else None
+    cost = at_50.get("cost_per_complaint") or {}
+    return [
+        (
+            "Pipeline at 50/s: 201 p99 / 201 → assigned-or-queued and armed p99",
+            "≤ 50 ms / ≤ 250 ms",
+            f"{_fmt(created_p99, ' ms')} / {_bound(at_50)}{_fmt(done_p99, ' ms')}",
+            _met(done_p99, (created_p99 or 0) <= 50 and (done_p99 or 0) <= 250),
+        ),
+        (
+            "Pipeline sustained rate (done p99 ≤ 1 s, nothing shed)",
+            "≥ 200/s",
+            _fmt(sustained, "/s"),
+            _met(sustained, (sustained or 0) >= 200),
+        ),
+        (
+            "Pipeline at 3× sustained: shed 429 / accepted done p99 / accepted lost",
+            "sheds; ≤ 1 s; 0 lost",
+            f"{_fmt(over.get('shed_429'))} / {_fmt(over_p99, ' ms')} / {_fmt(lost)}",
+            _met(
+                over_p99, (over.get("shed_429") or 0) > 0 and (over_p99 or 0) <= 1000 and lost == 0
+            ),
+        ),
+        (
+            "Per complaint at 50/s: CPU ms (all processes) / DB requests / Kafka records",
+            "reported",
+            f"{_fmt(_get(cost, 'cpu_ms', 'all'))} / {_fmt(_get(cost, 'database', 'requests'))}"
+            f" / {_fmt(cost.get('kafka_records'))}",
+            "",
+        ),
+    ]
+
+
+def _issue_10_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ceiling = _get(results, "db_ceiling", "single_inserts_per_s")
     at_p99 = _get(results, "intake", "rate_at_p99_le_50ms_per_s")
     share = at_p99 / ceiling if at_p99 is not None and ceiling else None
