@@ -14,6 +14,7 @@ from closeloop_intake.adapters.repository import COLLECTION, INDEXES, ComplaintR
 from closeloop_intake.adapters.seen_signatures import INDEXES as SIGNATURE_INDEXES
 from closeloop_intake.adapters.seen_signatures import SeenSignatures
 from closeloop_intake.adapters.smtp_channel import SmtpChannel
+from closeloop_intake.adapters.unpublished import UnpublishedComplaints
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.entrypoints.api import ROUTERS
 from closeloop_intake.entrypoints.api.errors import install_intake_error_handlers
@@ -27,7 +28,6 @@ from closeloop_shared import segmentation
 from closeloop_shared.http.app import create_app
 from closeloop_shared.kafka.backlog import GroupBacklog
 from closeloop_shared.runtime import ServiceRuntime
-from closeloop_shared.topics import COMPLAINT_LIFECYCLE
 
 
 def _nothing() -> None:
@@ -40,7 +40,7 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
         return None
     backlog = GroupBacklog(
         settings.kafka_bootstrap,
-        COMPLAINT_LIFECYCLE.name,
+        settings.backpressure_topics,
         settings.backpressure_groups,
         interval_s=settings.backpressure_interval_s,
         client_id=f"{settings.kafka_client_id_prefix}-intake-backlog",
@@ -49,7 +49,21 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
     runtime.on_start.append(backlog.start)
     runtime.on_stop.append(backlog.stop)
     runtime.background.append(backlog.run_forever)
-    return Admission(backlog, settings.backpressure_max_behind, settings.backpressure_retry_after_s)
+    unpublished = None
+    if settings.relay_enabled and settings.backpressure_max_unpublished:
+        unpublished = UnpublishedComplaints(
+            runtime.db[COLLECTION],
+            cap=settings.backpressure_max_unpublished + 1,
+            interval_s=settings.backpressure_interval_s,
+        )
+        runtime.background.append(unpublished.run_forever)
+    return Admission(
+        backlog,
+        settings.backpressure_max_behind,
+        settings.backpressure_retry_after_s,
+        unpublished=unpublished,
+        max_unpublished=settings.backpressure_max_unpublished,
+    )
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:

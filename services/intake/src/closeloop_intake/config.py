@@ -56,13 +56,21 @@ class IntakeSettings(ServiceSettings):
     metrics_interval_s: float = knob("metrics_interval_s", 15.0, gt=0)
 
     # Load shedding: 429 + Retry-After while the slowest of these consumer groups is more than
-    # this many records behind on complaints.lifecycle.v1 (0 turns it off). 2,000 records is
-    # about 5 s of work at 200 complaints/s: past it, accepted complaints would miss their
-    # 1 s assigned-and-armed bound anyway.
+    # this many records behind on the topics below (0 turns it off). The groups are the ones
+    # a complaint's assignment, clocks, worklist deadline and customer mail wait for; each
+    # counts on every listed topic it reads. 2,000 records is a few seconds of their work at
+    # 100 complaints/s: past it, accepted complaints would miss their 1 s bound anyway.
     backpressure_max_behind: int = knob("backpressure_max_behind", 2000, ge=0)
     backpressure_groups: list[str] = knob(
-        "backpressure_groups", ["routing-decisions", "closeloop-sla"]
+        "backpressure_groups",
+        ["routing-decisions", "closeloop-sla", "intake-projections", "feedback-loop"],
     )
+    backpressure_topics: list[str] = knob(
+        "backpressure_topics", ["complaints.lifecycle.v1", "routing.events.v1", "sla.events.v1"]
+    )
+    # ... and while more than this many accepted complaints wait in intake's own outbox for
+    # the relay (0 turns this part off): a saturated database slows the relay first.
+    backpressure_max_unpublished: int = knob("backpressure_max_unpublished", 500, ge=0)
     backpressure_interval_s: float = knob("backpressure_interval_s", 0.5, gt=0)
     backpressure_retry_after_s: int = knob("backpressure_retry_after_s", 2, ge=1)
 

@@ -32,3 +32,12 @@ def test_records_behind_sums_partitions_and_ignores_ones_never_committed() -> No
     ends = {a: 10, b: 5, c: 1_000}
     assert records_behind(ends, {a: 4, b: 5}) == 6  # c never committed: not counted
     assert records_behind(ends, {a: 12, b: 0, c: 1_000}) == 5  # a past the end counts as 0
+
+
+def test_complaints_waiting_in_the_outbox_past_their_bound_refuse_too() -> None:
+    idle = Reading(0)
+    Admission(idle, 100, 2, unpublished=Reading(50), max_unpublished=50).check()
+    with pytest.raises(Overloaded) as refused:
+        Admission(idle, 100, 4, unpublished=Reading(51), max_unpublished=50).check()
+    assert (refused.value.behind, refused.value.bound, refused.value.retry_after_s) == (51, 50, 4)
+    Admission(idle, 100, 2, unpublished=Reading(None), max_unpublished=0).check()  # unknown

@@ -1,10 +1,14 @@
-"""How far other services' consumer groups are behind on a topic: the signal for load shedding.
+"""How far other services' consumer groups are behind on their topics: the signal for load
+shedding.
 
 A producer that accepts work faster than its consumers can carry it only moves the queue
 somewhere less visible (requests waiting minutes, then a database draining a backlog at full
-CPU). :class:`GroupBacklog` reads the committed offsets of the named groups and the topic's
-end offsets every ``interval_s`` and keeps the largest group's backlog, in records, so a
-request handler can compare it with a bound without any I/O of its own.
+CPU). :class:`GroupBacklog` reads the committed offsets of the named groups and the end
+offsets of the topics they read every ``interval_s`` and keeps the largest group's backlog,
+in records, so a request handler can compare it with a bound without any I/O of its own.
+
+A group counts on every topic it reads, not only the one the producer writes: a projection
+that falls behind on the events its peers publish loads the shared database just the same.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ def records_behind(
 
 
 class GroupBacklog:
-    """The largest backlog, in records, of ``groups`` on ``topic``; refreshed in the background.
+    """The largest backlog, in records, of ``groups`` over ``topics``; refreshed in the
+    background. A group is counted on the partitions it has committed on, so a topic it does
+    not read adds nothing.
 
     ``behind`` is ``None`` until the first reading and after a failed one, so that a broker
     outage does not freeze an old figure: callers decide what an unknown backlog means.
@@ -40,14 +46,14 @@ class GroupBacklog:
     def __init__(
         self,
         bootstrap: str,
-        topic: str,
+        topics: Sequence[str],
         groups: Sequence[str],
         *,
         interval_s: float = 1.0,
         client_id: str = "closeloop-backlog",
         on_reading: Callable[[int | None], None] = lambda _: None,
     ) -> None:
-        self.bootstrap, self.topic, self.groups = bootstrap, topic, tuple(groups)
+        self.bootstrap, self.topics, self.groups = bootstrap, tuple(topics), tuple(groups)
         self.interval_s = interval_s
         self.client_id = client_id
         self.on_reading = on_reading  # e.g. a gauge, kept current whether requests come or not
@@ -74,13 +80,13 @@ class GroupBacklog:
             await self._admin.close()
 
     async def partitions(self) -> list[TopicPartition]:
-        """The topic's partitions, from fresh cluster metadata (a topic may be new)."""
+        """The topics' partitions, from fresh cluster metadata (a topic may be new)."""
         assert self._admin is not None, "start() first"
-        described = await self._admin.describe_topics([self.topic])
+        described = await self._admin.describe_topics(list(self.topics))
         return [
-            TopicPartition(self.topic, part["partition"])
+            TopicPartition(topic["topic"], part["partition"])
             for topic in described
-            if topic["topic"] == self.topic and topic["error_code"] == 0
+            if topic["topic"] in self.topics and topic["error_code"] == 0
             for part in topic["partitions"]
         ]
 

@@ -31,7 +31,13 @@ class Overloaded(Exception):
 
 @dataclass(frozen=True)
 class Admission:
-    """Admit new work while ``backlog.behind`` is at most ``max_behind``.
+    """Admit new work while ``backlog.behind`` is at most ``max_behind`` and, when given,
+    ``unpublished.behind`` (complaints whose events intake has not yet put on the topic) is
+    at most ``max_unpublished``.
+
+    The second reading is intake's own share of the queue: when the database is saturated the
+    relay falls behind first, and the consumer groups then look idle while complaints wait
+    in the outbox.
 
     An unknown backlog (no reading yet, or the broker unreachable) admits: shedding load on a
     guess would refuse complaints that the outbox can keep safely until the broker is back.
@@ -40,9 +46,14 @@ class Admission:
     backlog: BacklogReading
     max_behind: int
     retry_after_s: int
+    unpublished: BacklogReading | None = None
+    max_unpublished: int = 0
 
     def check(self) -> None:
-        """Raise :class:`Overloaded` when the backlog is over its bound."""
+        """Raise :class:`Overloaded` when either reading is over its bound."""
         behind = self.backlog.behind
         if behind is not None and behind > self.max_behind:
             raise Overloaded(behind, self.max_behind, self.retry_after_s)
+        waiting = self.unpublished.behind if self.unpublished is not None else None
+        if waiting is not None and waiting > self.max_unpublished:
+            raise Overloaded(waiting, self.max_unpublished, self.retry_after_s)
