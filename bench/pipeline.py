@@ -29,6 +29,7 @@ from typing import Any
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from bench.drain import wait_drained
@@ -93,18 +94,22 @@ async def _database_requests(mongo_uri: str) -> dict[str, int]:
 
 
 async def _kafka_records(bootstrap: str) -> int:
+    """Records on every topic so far (the sum of the end offsets of all their partitions)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-records")
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
     await consumer.start()
     try:
+        topics = [t for t in await admin.list_topics() if not t.startswith("__")]
         parts = [
-            TopicPartition(topic, p)
-            for topic in await consumer.topics()
-            if not topic.startswith("__")
-            for p in consumer.partitions_for_topic(topic) or ()
+            TopicPartition(described["topic"], part["partition"])
+            for described in await admin.describe_topics(topics)
+            for part in described["partitions"]
         ]
         return sum((await consumer.end_offsets(parts)).values())
     finally:
         await consumer.stop()
+        await admin.close()
 
 
 @dataclass

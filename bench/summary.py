@@ -55,19 +55,19 @@ def pipeline_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     cost = at_50.get("cost_per_complaint") or {}
     return [
         (
-            "Pipeline at 50/s: 201 p99 / 201 → assigned-or-queued and armed p99",
+            "Pipeline 50/s: 201 p99 / 201 → assigned-or-queued and armed p99",
             "≤ 50 ms / ≤ 250 ms",
             f"{_fmt(created_p99, ' ms')} / {_bound(at_50)}{_fmt(done_p99, ' ms')}",
             _met(done_p99, (created_p99 or 0) <= 50 and (done_p99 or 0) <= 250),
         ),
         (
-            "Pipeline sustained rate (done p99 ≤ 1 s, nothing shed)",
+            "Pipeline sustained rate (done p99 ≤ 1 s; nothing shed)",
             "≥ 200/s",
             _fmt(sustained, "/s"),
             _met(sustained, (sustained or 0) >= 200),
         ),
         (
-            "Pipeline at 3× sustained: shed 429 / accepted done p99 / accepted lost",
+            "Pipeline 3× sustained: shed 429 / accepted done p99 / accepted lost",
             "sheds; ≤ 1 s; 0 lost",
             f"{_fmt(over.get('shed_429'))} / {_fmt(over_p99, ' ms')} / {_fmt(lost)}",
             _met(
@@ -75,7 +75,7 @@ def pipeline_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ),
         ),
         (
-            "Per complaint at 50/s: CPU ms (all processes) / DB requests / Kafka records",
+            "Pipeline 50/s per complaint: CPU ms (all processes) / DB requests / Kafka records",
             "reported",
             f"{_fmt(_get(cost, 'cpu_ms', 'all'))} / {_fmt(_get(cost, 'database', 'requests'))}"
             f" / {_fmt(cost.get('kafka_records'))}",

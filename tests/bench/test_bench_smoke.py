@@ -15,8 +15,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "bench" / "results.schema.json").read_text())
-# Issue 10's five scenarios, with the database ceiling and the polling baseline they compare to.
-SCENARIOS = ("db_ceiling", "intake", "end_to_end", "sla", "polling", "audit_verify", "recovery")
+# Issue 10's five scenarios, with the database ceiling and the polling baseline they compare to,
+# and issue 19's pipeline at fixed rates.
+SCENARIOS = (
+    "db_ceiling",
+    "intake",
+    "end_to_end",
+    "sla",
+    "polling",
+    "audit_verify",
+    "recovery",
+    "pipeline",
+)
 
 
 def _refuse_nan(token: str) -> Any:
@@ -82,6 +92,9 @@ def test_bench_summary_puts_every_figure_next_to_its_target(
         "Audit verify",
         "Service ready after kill -9 (slowest of five)",
         "At-risk list",
+        "Pipeline 50/s: 201 p99 / 201 → assigned-or-queued and armed p99",
+        "Pipeline sustained rate (done p99 ≤ 1 s; nothing shed)",
+        "Pipeline 3× sustained: shed 429 / accepted done p99 / accepted lost",
     }
     for figure, target, measured, met in with_target.values():
         assert target and "—" not in measured and met in {"yes", "**no**"}, figure
