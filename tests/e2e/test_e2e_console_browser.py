@@ -1,15 +1,20 @@
 """The console in a real headless Chromium (Debian's package, driven by Playwright through
 ``executable_path``; no browser is ever downloaded) against the session's real stack.
 
-An agent signs in on the dev page, finds the complaint routed to them in their queue, opens
-it, acknowledges it and adds a note; a bad phone number on /new shows intake's message next
-to the field; an agent gets the 403 page on /admin; axe-core (vendored, injected into each
-page) finds no serious or critical violation on the main pages. Screenshots of the main
+An agent signs in on the dev page, sees a complaint assigned to them appear in their queue
+without a reload, opens it, acknowledges it, adds a note and resolves it, and the survey
+mail reaches the SMTP sink; a supervisor's at-risk board turns a second-scale clock amber,
+then red, without a reload; a lookup by a phone number written differently than at
+registration finds the caller's history; a bad phone number on /new shows intake's message
+next to the field; an agent gets the 403 page on /admin; axe-core (vendored, injected into
+each page) finds no serious or critical violation on the main pages. Screenshots of the main
 pages are written to docs/img/.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -18,10 +23,12 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_env import E2E, ROOT, Role, auth
-from playwright.async_api import Browser, Page, async_playwright
+from e2e_env import E2E, ROOT, Role, auth, read_topic
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from closeloop_devstack.waiting import eventually
+from closeloop_shared.events.envelope import InvalidEvent, decode_event
+from closeloop_shared.topics import ROUTING_EVENTS
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +46,9 @@ LAUNCH_ARGS = [
 AXE = ROOT / "services" / "console" / "tests" / "axe-4.11.4.min.js"
 SHOTS = ROOT / "docs" / "img"
 ADMIN = auth(Role.admin, sub="e2e-console-admin")
+SURVEY_LINK = re.compile(r"https?://[^\s\"'<>]+/v1/surveys/[A-Za-z0-9._~-]+")
+ASSIGNED = "closeloop.routing.complaint.assigned.v1"
+PLACED = {ASSIGNED, "closeloop.routing.complaint.queued.v1"}
 
 
 @pytest.fixture
@@ -89,8 +99,8 @@ async def serious_violations(page: Page) -> list[dict[str, Any]]:
     ]
 
 
-async def routed_complaint(e2e: E2E, tag: str) -> dict[str, Any]:
-    """A complaint registered through the API and assigned by routing."""
+async def register(e2e: E2E, tag: str, **customer: str) -> str:
+    """A complaint registered through intake's API (``customer`` overrides contact fields)."""
     body = {
         "channel": "web",
         "kind": "complaint",
@@ -98,7 +108,8 @@ async def routed_complaint(e2e: E2E, tag: str) -> dict[str, Any]:
             "name": f"陈静{tag}",
             "phone": "+8613900139000",
             "email": f"cj.{tag}@example.com",
-        },
+        }
+        | customer,
         "description": f"账单重复扣费 {tag}",
         "demand": "退款",
         "category": "billing",
@@ -109,8 +120,14 @@ async def routed_complaint(e2e: E2E, tag: str) -> dict[str, Any]:
             json=body,
             headers=auth(Role.channel, sub="web-portal"),
         )
-        assert reply.status_code == 201, reply.text
-        cid = reply.json()["id"]
+    assert reply.status_code == 201, reply.text
+    cid: str = reply.json()["id"]
+    return cid
+
+
+async def routed(e2e: E2E, cid: str) -> dict[str, Any]:
+    """The complaint once routing has assigned it."""
+    async with httpx.AsyncClient(timeout=30) as client:
 
         async def assigned() -> dict[str, Any] | None:
             doc = await client.get(e2e.url("intake", f"/v1/complaints/{cid}"), headers=ADMIN)
@@ -120,14 +137,90 @@ async def routed_complaint(e2e: E2E, tag: str) -> dict[str, Any]:
         return await eventually(assigned, within=60, what=f"{cid} routed and assigned")
 
 
+async def routed_complaint(e2e: E2E, tag: str) -> dict[str, Any]:
+    """A complaint registered through the API and assigned by routing."""
+    return await routed(e2e, await register(e2e, tag))
+
+
+async def placements(e2e: E2E, cid: str, *, until_owner: str | None = None) -> list[dict[str, Any]]:
+    """Routing's assigned/queued events of ``cid`` on routing.events.v1 (``type`` and
+    ``data``): the first one, or (with ``until_owner``) up to an assignment to them."""
+
+    def of_cid(records: list[Any]) -> list[dict[str, Any]]:
+        found = []
+        for record in records:
+            try:
+                event = decode_event(record.value, record.headers)
+            except InvalidEvent:
+                continue
+            data = event.data.model_dump(mode="json")
+            if event.type in PLACED and data.get("complaint_id") == cid:
+                found.append({"type": event.type, "data": data})
+        return found
+
+    def done(records: list[Any]) -> bool:
+        found = of_cid(records)
+        if until_owner is None:
+            return bool(found)
+        return any(
+            e["type"] == ASSIGNED and e["data"].get("assignee") == until_owner for e in found
+        )
+
+    got = await read_topic(e2e.bootstrap, ROUTING_EVENTS.name, until=done, within=60)
+    found = of_cid(got)
+    assert done(got), f"no placement of {cid} on {ROUTING_EVENTS.name}: {found}"
+    return found
+
+
+async def assign_to(e2e: E2E, cid: str, agent: str, department: str) -> None:
+    """Make ``agent`` the owner of ``cid`` and return once routing announced it: routing
+    places the complaint first (on whomever it picks); a supervisor then assigns it to
+    ``agent`` unless routing already did."""
+    first = (await placements(e2e, cid))[0]
+    if first["type"] == ASSIGNED and first["data"]["assignee"] == agent:
+        return
+    supervisor = auth(Role.supervisor, sub="e2e-console-lead", departments=(department,))
+    async with httpx.AsyncClient(timeout=30) as client:
+        reply = await client.post(
+            e2e.url("routing", f"/v1/complaints/{cid}/assign"),
+            json={"agent": agent, "reason": "e2e: the console's live queue"},
+            headers=supervisor,
+        )
+    assert reply.status_code == 200, reply.text
+    await placements(e2e, cid, until_owner=agent)
+
+
+async def survey_mails(e2e: E2E, address: str) -> list[str]:
+    """The survey links mailed to ``address`` (one entry per mail that carries one)."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        reply = await client.get(f"{e2e.sink_url}/messages")
+    reply.raise_for_status()
+    return [
+        link
+        for mail in reply.json()
+        if address in mail.get("to", [])
+        for link in SURVEY_LINK.findall(mail.get("body", ""))[:1]
+    ]
+
+
 async def test_an_agent_works_a_complaint_in_the_browser(e2e: E2E, browser: Browser) -> None:
-    doc = await routed_complaint(e2e, uuid.uuid4().hex[:6])
-    cid, agent, department = doc["id"], doc["assignee"], doc["department"]
+    """A complaint assigned to the agent appears in their open queue within 2 s of routing's
+    assignment event, without a reload; they acknowledge it, add a note and resolve it, and
+    exactly one survey mail reaches the SMTP sink."""
+    tag = uuid.uuid4().hex[:6]
+    earlier = await routed_complaint(e2e, f"{tag}a")
+    agent, department = earlier["assignee"], earlier["department"]
     page = await new_page(browser)
     await sign_in(page, e2e, "agent", agent, department)
+    await page.locator('[data-live-status][title="live"]').wait_for(timeout=10_000)
+    await page.evaluate("window.stayed = true")
 
+    email = f"queue.{tag}@example.com"
+    cid = await register(e2e, tag, email=email)
+    await assign_to(e2e, cid, agent, department)  # returns once the event is on the topic
     row = page.locator(f'a[href="/complaints/{cid}"]')
-    await row.wait_for(timeout=5000)
+    await expect(row).to_be_visible(timeout=2000)
+    assert await page.evaluate("window.stayed === true"), "the queue page reloaded"
     await page.screenshot(path=str(SHOTS / "console-queue.png"), full_page=True)
     assert await serious_violations(page) == []
 
@@ -147,11 +240,26 @@ async def test_an_agent_works_a_complaint_in_the_browser(e2e: E2E, browser: Brow
     await page.screenshot(path=str(SHOTS / "console-complaint.png"), full_page=True)
     assert await serious_violations(page) == []
 
+    await page.locator("#action-resolve summary").click()
+    await page.locator("#action-resolve [name=outcome]").select_option("upheld")
+    await page.locator("#action-resolve [name=basis]").fill("Double charge confirmed")
+    await page.locator("#action-resolve button[type=submit]").click()
+    await page.wait_for_url(f"**/complaints/{cid}?done=resolve")
+    assert "resolved" in (await page.locator("h1 .status").inner_text()).lower()
+
     async with httpx.AsyncClient(timeout=30) as client:
         stored = (
             await client.get(e2e.url("intake", f"/v1/complaints/{cid}"), headers=ADMIN)
         ).json()
-    assert stored["status"] == "acknowledged"
+    assert stored["status"] == "resolved"
+    assert stored["assignee"] == agent
+
+    async def surveyed() -> list[str] | None:
+        return await survey_mails(e2e, email) or None
+
+    await eventually(surveyed, within=60, what=f"a survey mail to {email}")
+    await asyncio.sleep(2)  # a duplicate would follow the first one closely
+    assert len(await survey_mails(e2e, email)) == 1
 
 
 async def test_a_bad_field_shows_the_services_message_next_to_it(
@@ -252,3 +360,89 @@ async def test_two_people_on_one_complaint_see_each_other(e2e: E2E, browser: Bro
     await owner.get_by_text("Supervisor: refund approved.").wait_for(timeout=10_000)
     await owner.get_by_text("lead-li is viewing").wait_for(timeout=10_000)
     assert "lead-li is viewing" in await status.inner_text()
+
+
+async def add_policy(e2e: E2E, policy: dict[str, Any]) -> None:
+    """PUT sla's policies with ``policy`` added, through its admin API."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        current = (await client.get(e2e.url("sla", "/v1/sla/policies"), headers=ADMIN)).json()
+        kept = [{k: v for k, v in p.items() if k != "version"} for p in current["policies"]]
+        body = {"policies": [p for p in kept if p["id"] != policy["id"]] + [policy]}
+        reply = await client.put(e2e.url("sla", "/v1/sla/policies"), json=body, headers=ADMIN)
+    assert reply.status_code == 200, reply.text
+
+
+async def first_response_clock(e2e: E2E, cid: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        reply = await client.get(e2e.url("sla", f"/v1/sla/complaints/{cid}"), headers=ADMIN)
+    if reply.status_code == 404:
+        return None
+    assert reply.status_code == 200, reply.text
+    found = [c for c in reply.json()["clocks"] if c["clock"] == "first_response"]
+    return found[0] if found else None
+
+
+async def test_the_at_risk_board_turns_amber_then_red_without_a_reload(
+    e2e: E2E, browser: Browser
+) -> None:
+    """A second-scale policy (matched by a customer tier of this test alone, so no other test
+    is affected) warns at half its 40 s and breaches at its end; the supervisor's board
+    shows both, pushed by the SLA events, and the page never navigates."""
+    tag = uuid.uuid4().hex[:8]
+    tier = f"e2equick{tag}"
+    await add_policy(
+        e2e,
+        {
+            "id": tier,
+            "priority": 100,
+            "match": {"tiers": [tier]},
+            "clocks": [
+                {"clock": "first_response", "target": "PT40S", "calendar": "24x7", "warn_at": [0.5]}
+            ],
+        },
+    )
+    cid = await register(e2e, tag, tier=tier)
+
+    async def armed() -> dict[str, Any] | None:
+        return await first_response_clock(e2e, cid)
+
+    clock = await eventually(armed, within=60, what=f"{cid}'s first-response clock")
+    assert clock["policy_id"] == tier, clock
+    department = (await routed(e2e, cid))["department"]
+
+    page = await new_page(browser)
+    await sign_in(page, e2e, "supervisor", "e2e-console-lead", department)
+    await page.goto(e2e.url("console", "/at-risk?within=PT30M"))
+    await page.locator('[data-live-status][title="live"]').wait_for(timeout=10_000)
+    await page.evaluate("window.stayed = true")
+    row = page.locator(f'tr[data-clock="{cid}/first_response"]')
+    await expect(row).to_have_class(re.compile(r"\btone-ok\b"), timeout=10_000)
+
+    await expect(row).to_have_class(re.compile(r"\btone-warning\b"), timeout=60_000)
+    await expect(row).to_have_class(re.compile(r"\btone-breach\b"), timeout=60_000)
+    pushed = page.locator(f'#feed li[data-complaint="{cid}"]')
+    await expect(pushed.and_(page.locator("[data-state=warned]"))).to_have_count(1)
+    await expect(pushed.and_(page.locator("[data-state=breached]"))).to_have_count(1)
+    assert await page.evaluate("window.stayed === true"), "the board reloaded"
+    await page.screenshot(path=str(SHOTS / "console-at-risk-live.png"), full_page=True)
+
+
+async def test_a_lookup_by_a_differently_written_phone_finds_the_history(
+    e2e: E2E, browser: Browser
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    digits = f"{uuid.uuid4().int % 10**8:08d}"
+    doc = await routed(e2e, await register(e2e, tag, phone=f"+86139{digits}"))
+    cid = doc["id"]
+    page = await new_page(browser)
+    await sign_in(page, e2e, "agent", doc["assignee"], doc["department"])
+    for written in (f"139 {digits[:4]} {digits[4:]}", f"0086-139-{digits[:4]}-{digits[4:]}"):
+        await page.goto(e2e.url("console", "/lookup"))
+        await page.locator("#q-phone").fill(written)
+        await page.get_by_role("button", name="Find").click()
+        await page.wait_for_url("**/lookup?**")
+        await expect(page.locator(f'#r-title ~ ul a[href="/complaints/{cid}"]')).to_have_count(
+            1, timeout=10_000
+        )
+    await page.screenshot(path=str(SHOTS / "console-lookup-history.png"), full_page=True)
+    assert await serious_violations(page) == []

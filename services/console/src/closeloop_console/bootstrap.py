@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from closeloop_console.adapters.live import LiveHub, consume_sla_events
+from closeloop_console.adapters.live import LiveHub, consume_live_events
 from closeloop_console.adapters.presence import Presence
 from closeloop_console.adapters.upstream import Upstreams
 from closeloop_console.config import ConsoleSettings
@@ -42,6 +42,7 @@ def bootstrap(
     # and logs never hold personal data.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     hub = LiveHub()
+    assignments = LiveHub()
     upstreams = Upstreams(settings, transport)
     readiness = Readiness()
     if settings.live_updates:
@@ -50,7 +51,7 @@ def bootstrap(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         reader = (
-            asyncio.create_task(consume_sla_events(settings, hub))
+            asyncio.create_task(consume_live_events(settings, hub, assignments))
             if settings.live_updates
             else None
         )
@@ -75,6 +76,7 @@ def bootstrap(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.upstreams = upstreams
     app.state.live = hub
+    app.state.assignments = assignments
     app.state.presence = Presence()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_handlers(app)

@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge
 
 LIVE_EVENTS = Counter(
     "closeloop_console_live_events_total",
-    "SLA events read for live pages, by outcome (pushed, invalid)",
+    "SLA and routing events read for live pages, by outcome (pushed, invalid)",
     ["outcome"],
 )
 LIVE_SUBSCRIBERS = Gauge(

@@ -25,7 +25,7 @@ from closeloop_shared.events.envelope import CloudEvent, encode_event
 from closeloop_shared.events.sla import ClockBreached, ClockWarning
 from closeloop_shared.kafka.provisioning import ensure_topics
 from closeloop_shared.settings import ServiceSettings
-from closeloop_shared.topics import SLA_EVENTS
+from closeloop_shared.topics import ROUTING_EVENTS, SLA_EVENTS
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,7 +53,7 @@ def test_production_without_openid_connect_refuses_to_start() -> None:
 
 @pytest.fixture
 async def console(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
-    await ensure_topics(kafka_bootstrap, [SLA_EVENTS], default_partitions=1)
+    await ensure_topics(kafka_bootstrap, [SLA_EVENTS, ROUTING_EVENTS], default_partitions=1)
     port = free_port()
     env = dict(os.environ)
     env |= {

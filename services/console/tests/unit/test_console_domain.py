@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
-from closeloop_console.adapters.live import summarise
+from closeloop_console.adapters.live import LiveHub, dispatch, summarise
 from closeloop_console.adapters.translations import translator
 from closeloop_console.domain.csrf import csrf_token, csrf_valid
 from closeloop_console.domain.forms import (
@@ -170,3 +171,32 @@ def test_sla_events_are_summarised_without_unknown_types() -> None:
     assert summarise("closeloop.sla.clock.warning.v1", data)["state"] == "warned"  # type: ignore[index]
     assert summarise("closeloop.sla.expire.due.v1", data) is None
     assert summarise("closeloop.intake.complaint.registered.v1", data) is None
+
+
+def test_assignments_reach_only_their_owners_queues() -> None:
+    async def scenario() -> tuple[list[str], list[str], list[str]]:
+        clocks, assignments = LiveHub(), LiveHub()
+        async with (
+            clocks.subscribe() as board,
+            assignments.subscribe(lambda e: "li" in e["owners"]) as li,
+            assignments.subscribe(lambda e: "wang" in e["owners"]) as wang,
+        ):
+            assigned = {"complaint_id": "c1", "assignee": "li", "co_owners": ["zhao"]}
+            assert dispatch(
+                clocks, assignments, "closeloop.routing.complaint.assigned.v1", assigned
+            )
+            queued = {"complaint_id": "c2", "department": "billing"}
+            assert not dispatch(
+                clocks, assignments, "closeloop.routing.complaint.queued.v1", queued
+            )
+            warned = {"complaint_id": "c3", "clock": "resolution"}
+            assert dispatch(clocks, assignments, "closeloop.sla.clock.warning.v1", warned)
+            drain = [q.get_nowait()["complaint_id"] for q in (li,) for _ in range(q.qsize())]
+            return (
+                drain,
+                [e["complaint_id"] for e in [board.get_nowait()]],
+                [wang.get_nowait()["complaint_id"] for _ in range(wang.qsize())],
+            )
+
+    li, board, wang = asyncio.run(scenario())
+    assert li == ["c1"] and board == ["c3"] and wang == []

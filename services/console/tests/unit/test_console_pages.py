@@ -138,6 +138,15 @@ def test_my_queue_shows_only_the_callers_complaints(client: TestClient) -> None:
     assert "/complaints/c1" in page.text and "/complaints/c2" not in page.text
 
 
+def test_my_queue_is_live_and_its_board_is_served_alone(client: TestClient) -> None:
+    page = client.get("/?lang=en", headers=bearer())
+    assert 'data-queue-live="/queue/events"' in page.text
+    board = client.get("/queue/board?lang=en", headers=bearer())
+    assert board.status_code == 200
+    assert "/complaints/c1" in board.text and "/complaints/c2" not in board.text
+    assert "<html" not in board.text  # a fragment the page swaps in
+
+
 def test_chinese_by_default_english_on_request(client: TestClient) -> None:
     assert "我的待办" in client.get("/", headers=bearer()).text
     english = client.get("/?lang=en", headers=bearer())

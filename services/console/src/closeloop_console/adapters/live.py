@@ -1,9 +1,10 @@
-"""Live updates: the SLA events, read from ``sla.events.v1`` and fanned out to browsers.
+"""Live updates: the SLA events (``sla.events.v1``) and the assignments
+(``routing.events.v1``), read as they happen and fanned out to browsers.
 
 The consumer has no group: every console replica reads every partition from the end, so
-each replica can push every event to its own browsers. Events are summarised to what the
-board needs (complaint id, clock, state, deadline, severity); SLA events carry no personal
-data, and nothing is stored.
+each replica can push every event to its own browsers. Events are summarised to what a page
+needs (complaint id, clock, state, deadline, severity; or complaint id and its owners); these
+events carry no personal data of customers, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -19,7 +21,7 @@ from aiokafka import AIOKafkaConsumer
 from closeloop_console.config import ConsoleSettings
 from closeloop_console.metrics import LIVE_EVENTS, LIVE_SUBSCRIBERS
 from closeloop_shared.events.envelope import InvalidEvent, decode_event
-from closeloop_shared.topics import SLA_EVENTS
+from closeloop_shared.topics import ROUTING_EVENTS, SLA_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -56,35 +58,76 @@ def summarise(ce_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+ASSIGNED = "closeloop.routing.complaint.assigned.v1"
+
+
+def summarise_assignment(ce_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A queue's view of an assignment (who owns which complaint now), or None."""
+    if ce_type != ASSIGNED:
+        return None
+    owners = [data.get("assignee"), *(data.get("co_owners") or [])]
+    return {
+        "complaint_id": data.get("complaint_id"),
+        "owners": [o for o in owners if isinstance(o, str) and o],
+        "department": data.get("department"),
+        "at": data.get("at"),
+    }
+
+
+Accept = Callable[[dict[str, Any]], bool]
+
+
+@dataclass
 class LiveHub:
     """Subscribers each get a bounded queue; a slow browser loses events, never the hub."""
 
-    def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
-        self.consuming = False
+    _queues: dict[asyncio.Queue[dict[str, Any]], Accept] = field(default_factory=dict, init=False)
+    consuming: bool = False
 
     def publish(self, event: dict[str, Any]) -> None:
-        for queue in list(self._queues):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(event)
+        for queue, accept in list(self._queues.items()):
+            if accept(event):
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(event)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+    async def subscribe(
+        self, accept: Accept = lambda _: True
+    ) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue of the events ``accept`` keeps, for as long as the caller listens."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=500)
-        self._queues.add(queue)
+        self._queues[queue] = accept
         LIVE_SUBSCRIBERS.inc()
         try:
             yield queue
         finally:
-            self._queues.discard(queue)
+            self._queues.pop(queue, None)
             LIVE_SUBSCRIBERS.dec()
 
 
-async def consume_sla_events(settings: ConsoleSettings, hub: LiveHub) -> None:
-    """Read sla.events.v1 from its end until cancelled; reconnects after broker failures."""
+def dispatch(clocks: LiveHub, assignments: LiveHub, ce_type: str, data: dict[str, Any]) -> bool:
+    """Publish one event to the hub that wants it (clock changes for the at-risk board,
+    assignments for the queues); False when neither does."""
+    clock = summarise(ce_type, data)
+    if clock is not None:
+        clocks.publish(clock)
+        return True
+    assignment = summarise_assignment(ce_type, data)
+    if assignment is not None:
+        assignments.publish(assignment)
+        return True
+    return False
+
+
+async def consume_live_events(
+    settings: ConsoleSettings, hub: LiveHub, assignments: LiveHub
+) -> None:
+    """Read sla.events.v1 and routing.events.v1 from their end until cancelled; reconnects
+    after broker failures. ``hub.consuming`` tells readiness whether the reader is up."""
     while True:
         consumer = AIOKafkaConsumer(
             SLA_EVENTS.name,
+            ROUTING_EVENTS.name,
             bootstrap_servers=settings.kafka_bootstrap,
             client_id=f"{settings.kafka_client_id_prefix}-console-live",
             group_id=None,
@@ -100,10 +143,8 @@ async def consume_sla_events(settings: ConsoleSettings, hub: LiveHub) -> None:
                 except InvalidEvent:
                     LIVE_EVENTS.labels("invalid").inc()
                     continue
-                summary = summarise(event.type, event.data.model_dump(mode="json"))
-                if summary is not None:
+                if dispatch(hub, assignments, event.type, event.data.model_dump(mode="json")):
                     LIVE_EVENTS.labels("pushed").inc()
-                    hub.publish(summary)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the board degrades to reloads; retry the broker

@@ -35,12 +35,9 @@
   function live() {
     var board = document.querySelector("[data-live]");
     if (!board || !window.EventSource) { return; }
-    var status = document.querySelector("[data-live-status]");
     var feed = document.getElementById("feed");
-    var source = new EventSource(board.dataset.live);
+    var source = connect(board.dataset.live);
     var pending = null;
-    source.onopen = function () { if (status) { status.textContent = "●"; status.title = "live"; } };
-    source.onerror = function () { if (status) { status.textContent = "○"; status.title = "reconnecting"; } };
     source.addEventListener("clock", function (message) {
       var event = JSON.parse(message.data);
       var tone = TONES[event.state];
@@ -71,6 +68,39 @@
         }, 300);
       }
     });
+  }
+
+  function connect(url) {
+    var status = document.querySelector("[data-live-status]");
+    var source = new EventSource(url);
+    source.onopen = function () { if (status) { status.textContent = "●"; status.title = "live"; } };
+    source.onerror = function () { if (status) { status.textContent = "○"; status.title = "reconnecting"; } };
+    return source;
+  }
+
+  // My queue: a complaint assigned to me appears without a reload.
+  function queueLive() {
+    var board = document.querySelector("[data-queue-live]");
+    if (!board || !window.EventSource) { return; }
+    connect(board.dataset.queueLive).addEventListener("assigned", function (message) {
+      refresh(board, JSON.parse(message.data).complaint_id, 20);
+    });
+  }
+
+  // Intake records an assignment a moment after routing announces it: fetch the queue again
+  // until the complaint is in it (or the tries run out).
+  function refresh(board, id, tries) {
+    var again = function (delay) {
+      if (tries > 1) { setTimeout(function () { refresh(board, id, tries - 1); }, delay); }
+    };
+    fetch(board.dataset.board, { credentials: "same-origin" })
+      .then(function (reply) { return reply.ok ? reply.text() : Promise.reject(reply.status); })
+      .then(function (html) {
+        board.innerHTML = html;
+        tick();
+        if (!board.querySelector('a[href="/complaints/' + CSS.escape(id) + '"]')) { again(250); }
+      })
+      .catch(function () { again(1000); });
   }
 
   function presence() {
@@ -160,6 +190,7 @@
     tick();
     setInterval(tick, 1000);
     live();
+    queueLive();
     presence();
     document.addEventListener("keydown", keys);
     document.querySelectorAll("[data-shortcuts]").forEach(function (b) {

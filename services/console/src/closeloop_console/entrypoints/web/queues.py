@@ -26,6 +26,24 @@ OPEN = {"received", "acknowledged", "in_progress", "awaiting_customer"}
 
 @router.get("/")
 async def my_queue(request: Request, user: UserDep) -> Response:
+    return render(request, "queue.html", user, **await _mine(request, user))
+
+
+@router.get("/queue/board")
+async def my_queue_board(request: Request, user: UserDep) -> Response:
+    """The queue alone (the page swaps it in when one of its complaints is assigned)."""
+    return render(request, "queue_board.html", user, **await _mine(request, user))
+
+
+@router.get("/queue/events")
+async def my_queue_events(request: Request, user: UserDep) -> Response:
+    """Server-sent events: one ``assigned`` event per complaint given to the caller."""
+    assignments: LiveHub = request.app.state.assignments
+    mine_only = assignments.subscribe(lambda event: user.sub in event["owners"])
+    return event_stream(request, mine_only, lambda _: "assigned")
+
+
+async def _mine(request: Request, user: UserDep) -> dict[str, Any]:
     up = upstreams(request)
     if await up.offers("intake", "get", "/v1/complaints", "assignee"):
         answer = await up.get(
@@ -36,7 +54,7 @@ async def my_queue(request: Request, user: UserDep) -> Response:
     note_failure("intake", answer)
     rows = [c for c in mine(items_of(answer), user.sub) if c.get("status") in OPEN]
     now = datetime.now(UTC)
-    return render(request, "queue.html", user, answer=answer, rows=queue_order(rows, now), now=now)
+    return {"answer": answer, "rows": queue_order(rows, now), "now": now}
 
 
 @router.get("/team")
