@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import end_to_end, intake_throughput, machine, mongo_ceiling, polling_baseline, recovery
+from bench import (
+    console_pages,
+    end_to_end,
+    intake_throughput,
+    machine,
+    mongo_ceiling,
+    polling_baseline,
+    recovery,
+)
 from bench.summary import render_markdown
 from closeloop_devstack.mongo import local_uri
 from closeloop_devstack.stack import Stack, StackConfig
@@ -35,6 +43,7 @@ SCENARIOS = (
     "audit_verify",
     "recovery",
     "at_risk",
+    "console_pages",
     "faults",
 )
 # The fault campaign is not one of issue 10's five scenarios and make test runs it already
@@ -105,6 +114,15 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     "end_to_end",
                     lambda: end_to_end.run(
                         intake_url, token, bootstrap, saturation=saturation, scale=scale, say=say
+                    ),
+                )
+            if "console_pages" in only:
+                console_url = f"http://127.0.0.1:{stack.config.service_ports['console']}"
+                _guard(
+                    results,
+                    "console_pages",
+                    lambda: console_pages.run(
+                        intake_url, console_url, bootstrap, scale=scale, say=say
                     ),
                 )
             if "recovery" in only:
