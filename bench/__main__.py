@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    console_pages,
     end_to_end,
     intake_throughput,
     machine,
@@ -44,6 +45,7 @@ SCENARIOS = (
     "audit_verify",
     "recovery",
     "at_risk",
+    "console_pages",
     "faults",
 )
 # The fault campaign is not one of issue 10's five scenarios and make test runs it already
@@ -121,6 +123,15 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     results,
                     "pipeline",
                     lambda: pipeline.run(stack, token, mongo_uri=mongo_uri, scale=scale, say=say),
+                )
+            if "console_pages" in only:
+                console_url = f"http://127.0.0.1:{stack.config.service_ports['console']}"
+                _guard(
+                    results,
+                    "console_pages",
+                    lambda: console_pages.run(
+                        intake_url, console_url, bootstrap, scale=scale, say=say
+                    ),
                 )
             if "recovery" in only:
                 _guard(results, "recovery", lambda: recovery.run(stack, say=say))

@@ -95,11 +95,33 @@ def test_bench_summary_puts_every_figure_next_to_its_target(
         "Pipeline 50/s: 201 p99 / 201 → assigned-or-queued and armed p99",
         "Pipeline sustained rate (done p99 ≤ 1 s; nothing shed)",
         "Pipeline 3× sustained: shed 429 / accepted done p99 / accepted lost",
+        "Console pages",
     }
     for figure, target, measured, met in with_target.values():
         assert target and "—" not in measured and met in {"yes", "**no**"}, figure
     polling = next(r for r in rows if r[0].startswith("Polling baseline"))
     assert "× Closeloop's" in polling[2]
+
+
+@pytest.mark.e2e
+def test_bench_times_every_console_page_over_real_complaints(
+    bench_run: tuple[dict[str, Any], str, str],
+) -> None:
+    console = bench_run[0]["console_pages"]
+    pages = {k: v for k, v in console["pages"].items() if k != "healthz_floor"}
+    assert set(pages) == {
+        "queue",
+        "team",
+        "at_risk",
+        "complaint",
+        "lookup",
+        "notifications",
+        "reports",
+        "admin",
+    }
+    assert all(v["n"] == console["requests_per_page"] >= 10 for v in pages.values()), pages
+    assert pages["complaint"]["path"].startswith("/complaints/CMP-")
+    assert console["worst_p99_ms"] == max(v["p99_ms"] for v in pages.values())
 
 
 @pytest.mark.e2e

@@ -114,6 +114,9 @@ async def test_no_planted_personal_datum_reaches_a_topic_or_a_log(e2e: E2E) -> N
         assert waiting.status_code == 200, waiting.text
         waiting = await client.post(f"{url}/await-customer", json={"reason": reason}, headers=owner)
         assert waiting.status_code == 200, waiting.text
+        # An audited reveal publishes who saw the contact data: the scan below covers it too.
+        revealed = await client.post(f"{url}/contact/reveal", headers=owner)
+        assert revealed.status_code == 200 and revealed.json()["phone"], revealed.text
         await _routed(client, e2e, by_webhook)
 
         # The sealed original stays for those allowed to read it.

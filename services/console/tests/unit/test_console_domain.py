@@ -89,12 +89,15 @@ def test_contact_data_is_masked_unless_revealed() -> None:
         "email": "li@example.com",
         "pseudonym": "p",
     }
-    shown = masked_customer(customer, reveal=False)
+    shown = masked_customer(customer)
     assert shown["phone"].endswith("8000") and "138001" not in shown["phone"]
     assert shown["email"] == "l•••@example.com"
     assert shown["name"] == "李•"
     assert shown["pseudonym"] == "p"
-    assert masked_customer(customer, reveal=True) == customer
+    # revealed: the contact fields are intake's audited answer, the rest stays as it was
+    revealed = {"name": "李雷", "phone": "+8613800138000", "email": "li@example.com"}
+    assert masked_customer(customer, revealed=revealed) == customer | {"address": None}
+    assert masked_customer(customer, revealed={})["phone"] is None
     assert mask_value("address", "1 Road") == "•••"
 
 

@@ -219,13 +219,34 @@ def test_a_complaint_links_its_possible_duplicates(client: TestClient, upstream:
     assert "Possible duplicates" in page.text and 'href="/complaints/c0"' in page.text
 
 
-def test_contact_data_is_masked_until_revealed(client: TestClient) -> None:
+def test_contact_data_is_masked_until_intake_reveals_it(
+    client: TestClient, upstream: Upstream
+) -> None:
     page = client.get("/complaints/c1", headers=bearer())
     assert "+8613800138000" not in page.text and "8000" in page.text
+    reveal_path = ("POST", "/v1/complaints/c1/contact/reveal")
+    upstream.replies[reveal_path] = httpx.Response(
+        200, json={"name": "Li Lei", "phone": "+8613800138000"}
+    )
     revealed = client.post(
         "/complaints/c1/reveal", data={"csrf_token": csrf_of(page.text)}, headers=bearer()
     )
     assert "+8613800138000" in revealed.text
+    # the reveal went through intake (which records it in the audit log), as the user
+    [call] = [r for r in upstream.seen if (r.method, r.url.path) == reveal_path]
+    assert call.headers["Authorization"] == bearer()["Authorization"]
+
+
+def test_a_reveal_intake_refuses_stays_masked(client: TestClient, upstream: Upstream) -> None:
+    page = client.get("/complaints/c1", headers=bearer())
+    upstream.replies[("POST", "/v1/complaints/c1/contact/reveal")] = httpx.Response(
+        403, json={"error": "pii_read_required", "message": "needs pii:read"}
+    )
+    refused = client.post(
+        "/complaints/c1/reveal", data={"csrf_token": csrf_of(page.text)}, headers=bearer()
+    )
+    assert refused.status_code == 403
+    assert "+8613800138000" not in refused.text and "8000" in refused.text
 
 
 def test_admin_is_forbidden_to_agents(client: TestClient) -> None:

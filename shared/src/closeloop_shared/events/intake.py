@@ -123,3 +123,13 @@ class DepartmentChanged(ChangeEvent):
 
     department: str
     first_contact_owner: str | None = None
+
+
+@event_type("closeloop.intake.complaint.contact_revealed.v1", topic=T)
+class ContactRevealed(ComplaintEvent):
+    """Someone entitled to (``pii:read``) had the complaint's contact data shown in clear.
+
+    Records who, when and which fields were present; never the contact data itself."""
+
+    actor: str
+    fields: list[Literal["name", "phone", "email", "address", "customer_id"]] = []

@@ -23,11 +23,14 @@ def mask_value(field: str, value: str | None) -> str | None:
     return "•••"
 
 
-def masked_customer(customer: Mapping[str, Any], *, reveal: bool) -> dict[str, Any]:
-    """The customer as shown: masked unless ``reveal`` (services mask already without pii)."""
+def masked_customer(
+    customer: Mapping[str, Any], *, revealed: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The customer as shown: masked, unless ``revealed`` (intake's audited reveal answer)
+    gives the contact fields in clear (services mask already without pii)."""
     shown = dict(customer)
-    if reveal:
-        return shown
+    if revealed is not None:
+        return shown | {field: revealed.get(field) for field in CONTACT_FIELDS}
     for field in CONTACT_FIELDS:
         value = shown.get(field)
         shown[field] = mask_value(field, value) if isinstance(value, str) else value

@@ -129,6 +129,17 @@ class ComplaintRepository:
             self._on_write()
         return bool(result.modified_count)
 
+    async def record_access(
+        self, complaint_id: str, *, events: Sequence[CloudEvent], timeline: Sequence[Document]
+    ) -> bool:
+        """Push events and timeline entries of a read that must be audited (no version bump:
+        the complaint did not change). False when there is no such complaint."""
+        update = {"$push": _push(events, timeline)}
+        result = await self.collection.update_one({"_id": complaint_id}, update)
+        if result.modified_count and events:
+            self._on_write()
+        return bool(result.modified_count)
+
     async def apply_projection(
         self, complaint_id: str, *, event_id: str, changes: Document, timeline: Sequence[Document]
     ) -> bool:

@@ -8,6 +8,16 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class RevealedContact(BaseModel):
+    """The complainant's contact data in clear; each reveal is recorded in the audit log."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    customer_id: str | None = None
+
+
 class CustomerRead(BaseModel):
     """The complainant: clear text with ``pii:read``, masked without, absent for auditors."""
 

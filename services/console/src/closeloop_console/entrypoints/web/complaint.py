@@ -30,18 +30,20 @@ async def complaint_page(request: Request, user: UserDep, complaint_id: str) -> 
 
 @router.post("/complaints/{complaint_id}/reveal")
 async def reveal(request: Request, user: UserDep, complaint_id: str) -> Response:
-    """Show contact data in clear (services decide: without ``pii:read`` it stays masked).
-    Logged with who and which complaint, never the data itself."""
+    """Show contact data in clear. Intake decides (``pii:read`` only) and records the reveal
+    in the audit log; the console shows only what intake returned."""
     await posted_form(request, user)
-    log.info(
-        "contact data revealed",
-        extra={
-            "complaint_id": complaint_id,
-            "subject": user.sub,
-            "allowed": user.principal.can_read_pii,
-        },
+    answer = await upstreams(request).call(
+        "intake", "POST", f"/v1/complaints/{complaint_id}/contact/reveal", user.token
     )
-    return await _page(request, user, complaint_id, reveal=True)
+    note_failure("intake", answer)
+    if answer.ok and isinstance(answer.body, dict):
+        return await _page(request, user, complaint_id, revealed=answer.body)
+    log.info(
+        "contact reveal refused",
+        extra={"complaint_id": complaint_id, "subject": user.sub, "status": answer.status},
+    )
+    return await _page(request, user, complaint_id, status=answer.status)
 
 
 @router.post("/complaints/{complaint_id}/actions/{action}")
@@ -76,7 +78,7 @@ async def _page(
     user: User,
     complaint_id: str,
     *,
-    reveal: bool = False,
+    revealed: dict[str, object] | None = None,
     failed: str = "",
     errors: FormErrors | None = None,
     values: dict[str, str] | None = None,
@@ -95,7 +97,7 @@ async def _page(
         code = complaint.status if complaint.status in {403, 404} else 502
         return render(request, "not_found.html", user, code, answer=complaint)
     record = dict(complaint.body)
-    record["customer"] = masked_customer(record.get("customer") or {}, reveal=reveal)
+    record["customer"] = masked_customer(record.get("customer") or {}, revealed=revealed)
     now = datetime.now(UTC)
     actions = [(a, action_fields(a)) for a in record.get("allowed_actions", [])]
     return render(
@@ -116,7 +118,7 @@ async def _page(
         failed=failed,
         errors=errors or FormErrors(),
         values=values or {},
-        revealed=reveal,
+        revealed=revealed is not None,
         done=request.query_params.get("done", ""),
     )
 

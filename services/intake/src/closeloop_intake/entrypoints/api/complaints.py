@@ -17,11 +17,13 @@ from closeloop_intake.entrypoints.read_models import (
     ComplaintRead,
     ComplaintSummary,
     CustomerHistory,
+    RevealedContact,
     Timeline,
 )
 from closeloop_intake.entrypoints.schemas import ComplaintCreate
 from closeloop_intake.entrypoints.views import complaint_view, timeline_view
 from closeloop_intake.service.actions import ComplaintNotFound
+from closeloop_intake.service.contact_reveal import RevealRefused, reveal_contact
 from closeloop_intake.service.registration import register_complaint
 from closeloop_shared.events.common import Channel, Kind, Severity, Status
 from closeloop_shared.http.errors import ApiError
@@ -138,6 +140,23 @@ async def get_complaint(
         raise ComplaintNotFound(complaint_id)
     response.headers["ETag"] = f'"{doc["version"]}"'
     return complaint_view(doc, actor, ctx.vault)
+
+
+@router.post(
+    "/{complaint_id}/contact/reveal",
+    summary="Reveal the contact data in clear (pii:read; recorded in the audit log)",
+    responses={403: {"description": "the caller lacks pii:read"}, 404: {}},
+)
+async def post_contact_reveal(complaint_id: str, ctx: Context, actor: Reader) -> RevealedContact:
+    """The complainant's contact data in clear. Each call publishes
+    ``closeloop.intake.complaint.contact_revealed.v1`` (who, when, which fields; never the
+    data), which the audit log chains into the complaint's trail."""
+    try:
+        return RevealedContact(**await reveal_contact(ctx, complaint_id, actor))
+    except RevealRefused:
+        raise ApiError(
+            403, "pii_read_required", "revealing contact data needs the pii:read scope"
+        ) from None
 
 
 @router.get("/{complaint_id}/timeline", summary="Everything that happened, in order")
