@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -108,3 +109,31 @@ def test_a_broken_dockerfile_copy_is_rejected(
     steps = parse_dockerfile(dockerfile.replace(original, broken))
     problems = dockerfile_problems(steps, "intake", 8001)
     assert any(reported in p for p in problems), problems
+
+
+def test_committed_dockerfiles_match_their_generator(
+    ops_module: Callable[[str], ModuleType],
+) -> None:
+    generator = ops_module("gen_dockerfiles")
+    rendered = generator.rendered_dockerfiles()
+    assert {path.parent.name for path in rendered} == set(SERVICES)
+    for path, text in rendered.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: re-run the generator"
+
+
+def test_a_hand_edited_dockerfile_is_reported_stale(
+    ops_module: Callable[[str], ModuleType],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    generator = ops_module("gen_dockerfiles")
+    monkeypatch.setattr(generator, "REPO_ROOT", tmp_path)  # never touch the real files
+    for path, text in generator.rendered_dockerfiles().items():
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    assert generator.main(["--check"]) == 0
+    edited = tmp_path / "services" / "intake" / "Dockerfile"
+    edited.write_text(edited.read_text().replace("EXPOSE 8001", "EXPOSE 9001"), encoding="utf-8")
+    assert generator.main(["--check"]) == 1
+    assert "services/intake/Dockerfile is stale" in capsys.readouterr().err

@@ -1,31 +1,31 @@
 """``closeloop report service --period 2026-Q4 --format html|pdf|md [--out PATH]``: write
 the publishable service report (R9) of a period.
 
-It reads the feedback service's read models straight from MongoDB (``--mongo-uri``,
-default ``mongodb://127.0.0.1:27017``; ``--db``, default ``closeloop_feedback``), so it
-works without a running service or a token — from a replica or a restored backup, too.
-The same report is served by ``GET /v1/reports/service`` on the feedback API. The report
-holds no personal data. Markdown charts are written as PNG files next to the report.
+It asks the feedback service for it (``GET /v1/reports/service``, the contract's endpoint),
+so the CLI never imports a service package: ``--url`` (default ``CLOSELOOP_FEEDBACK_URL``,
+else ``http://127.0.0.1:8004``) and a supervisor's, admin's or auditor's bearer token
+(``--token``, default ``CLOSELOOP_TOKEN``; ``closeloop token --role auditor`` prints a
+development one). The period's days are the service's report time zone
+(``CLOSELOOP_REPORT_TZ`` of feedback). The report holds no personal data; Markdown carries
+its charts inline, as the API serves it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 FORMATS = ("html", "pdf", "md")
+TIMEOUT_S = 120.0  # the PDF is rendered on request and can take a while on a busy service
 
 
-def _default_uri() -> str:
-    return os.environ.get("CLOSELOOP_MONGO_URI", "mongodb://127.0.0.1:27017")
-
-
-def _default_db() -> str:
-    return f"{os.environ.get('CLOSELOOP_MONGO_DB_PREFIX', 'closeloop_')}feedback"
+def _default_url() -> str:
+    return os.environ.get("CLOSELOOP_FEEDBACK_URL", "http://127.0.0.1:8004")
 
 
 def register(sub: Any) -> None:
@@ -42,67 +42,48 @@ def register(sub: Any) -> None:
     service.add_argument(
         "--out", type=Path, default=None, help="default: service-report-<period>.<format>"
     )
-    service.add_argument("--mongo-uri", default=_default_uri(), help="feedback database server")
-    service.add_argument("--db", default=_default_db(), help="feedback database name")
+    service.add_argument("--url", default=_default_url(), help="the feedback service")
     service.add_argument(
-        "--tz",
-        default=os.environ.get("CLOSELOOP_REPORT_TZ", "Asia/Shanghai"),
-        help="time zone of the period's days",
+        "--token",
+        default=os.environ.get("CLOSELOOP_TOKEN"),
+        help="bearer token (supervisor, admin or auditor); default CLOSELOOP_TOKEN",
     )
     service.set_defaults(run=run)
 
 
-async def _load(args: argparse.Namespace, period: Any) -> Any:
-    from closeloop_feedback.insights.service_report import load_service_report
-    from closeloop_shared.mongo import connect
-
-    client = connect(args.mongo_uri, app_name="closeloop-cli-report")
+def _problem(response: httpx.Response) -> str:
+    """The service's own message for a refusal (problem details), else the status line."""
     try:
-        return await load_service_report(client[args.db], period, timezone=args.tz)
-    finally:
-        await client.close()
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return f"{response.status_code} {body['detail']}"
+    return f"{response.status_code} {response.reason_phrase}"
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: matplotlib and the feedback package load only for this command.
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from pymongo.errors import PyMongoError
-
-    from closeloop_feedback.domain.insights.periods import parse_period
-    from closeloop_feedback.domain.notices import Language
-    from closeloop_feedback.insights.charts import ReportFontMissing
-    from closeloop_feedback.insights.report_format import ReportFormat
-    from closeloop_feedback.insights.service_report import render_service_report
-
-    try:
-        period = parse_period(args.period)
-        ZoneInfo(args.tz)
-    except (ValueError, ZoneInfoNotFoundError) as exc:
-        print(f"closeloop report: {exc}", file=sys.stderr)
+    """Fetch the report and write it; 0 on success, 2 for a refused request, 1 otherwise."""
+    if not args.token:
+        print("closeloop report: a token is needed (--token or CLOSELOOP_TOKEN)", file=sys.stderr)
         return 2
-    fmt = ReportFormat(args.format)
-    out: Path = args.out or Path(f"service-report-{period.label}.{fmt.value}")
+    params = {"period": args.period, "format": args.format, "lang": args.lang}
+    headers = {"Authorization": f"Bearer {args.token}"}
     try:
-        report = asyncio.run(_load(args, period))
-    except PyMongoError as exc:
-        print(
-            f"closeloop report: cannot read {args.db} at {args.mongo_uri}: {exc}", file=sys.stderr
+        response = httpx.get(
+            f"{args.url.rstrip('/')}/v1/reports/service",
+            params=params,
+            headers=headers,
+            timeout=TIMEOUT_S,
         )
+    except httpx.HTTPError as exc:
+        print(f"closeloop report: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 1
-    try:
-        rendered = render_service_report(
-            report, fmt, lambda name: f"{out.stem}-{name}.png", language=Language(args.lang)
-        )
-    except ReportFontMissing as exc:
-        print(f"closeloop report: {exc}", file=sys.stderr)
-        return 1
+    if response.status_code != 200:
+        print(f"closeloop report: {_problem(response)}", file=sys.stderr)
+        return 2 if 400 <= response.status_code < 500 else 1
+    out: Path = args.out or Path(f"service-report-{args.period}.{args.format}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(rendered.content)
-    written = [out]
-    for name, data in rendered.attachments.items():
-        (out.parent / name).write_bytes(data)
-        written.append(out.parent / name)
-    for path in written:
-        print(path)
+    out.write_bytes(response.content)
+    print(out)
     return 0

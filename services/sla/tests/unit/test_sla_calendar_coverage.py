@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sla_support import FakeStore, RecordingPublisher, received
 
 from closeloop_shared.durations import parse_duration
 from closeloop_shared.events import sla
@@ -22,7 +23,6 @@ from closeloop_sla.domain.policy_library import PolicyLibrary
 from closeloop_sla.metrics import COVERAGE_EXCEEDED
 from closeloop_sla.service.clock_processor import ClockProcessor
 from closeloop_sla.service.deadline_schedule import DeadlineSchedule
-from closeloop_sla.testing import FakeStore, RecordingPublisher, received
 
 US = OFFICIAL_CALENDARS["us"]  # holidays of 2026 and 2027
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York

@@ -10,17 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
-from closeloop_shared.events import intake, sla
-from closeloop_sla.adapters.clock_codec import decode_header, decode_row
-from closeloop_sla.domain.clock import ClockPhase
-from closeloop_sla.domain.clock_kind import ClockKind
-from closeloop_sla.domain.deadline_index import to_micros
-from closeloop_sla.service.clock_processor import ClockProcessor
-from closeloop_sla.service.deadline_schedule import DeadlineSchedule
-from closeloop_sla.service.deadline_timer import DeadlineTimer
-from closeloop_sla.service.index_rebuild import rebuild_partition
-from closeloop_sla.testing import (
+from sla_support import (
     FakeEvent,
     FakeMessage,
     FakeStore,
@@ -31,6 +21,16 @@ from closeloop_sla.testing import (
     record,
     tick,
 )
+
+from closeloop_shared.events import intake, sla
+from closeloop_sla.adapters.clock_codec import decode_header, decode_row
+from closeloop_sla.domain.clock import ClockPhase
+from closeloop_sla.domain.clock_kind import ClockKind
+from closeloop_sla.domain.deadline_index import to_micros
+from closeloop_sla.service.clock_processor import ClockProcessor
+from closeloop_sla.service.deadline_schedule import DeadlineSchedule
+from closeloop_sla.service.deadline_timer import DeadlineTimer
+from closeloop_sla.service.index_rebuild import rebuild_partition
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

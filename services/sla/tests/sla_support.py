@@ -1,5 +1,6 @@
 """Test helpers (no I/O): faust-like events, an in-memory clock table and a publisher that
-records what the table held when each batch was published. Used by the unit tests."""
+records what the table held when each batch was published. Used by the unit tests; kept
+beside them, out of the shipped package."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ decision and its MongoDB writes. The routing service runs as its own process
 (``python -m closeloop_routing``), as in production. Without ``--bootstrap`` and
 ``--mongo-uri`` a private Kafka broker and SecantusDB server are started for the run.
 
-    uv run python services/routing/bench/routing_latency.py --rate 50 --seconds 60
+    uv run python -m bench.routing_latency --rate 50 --seconds 60
+    uv run python -m bench --only routing_latency   # the same, recorded with the others
 
 Prints one JSON object: counts and latency percentiles in milliseconds.
 """
@@ -32,6 +33,9 @@ from typing import Any
 
 import httpx
 
+from closeloop_devstack.kafka import KafkaBroker
+from closeloop_devstack.mongo import MongoServer
+from closeloop_devstack.process import free_port
 from closeloop_routing.config import RoutingSettings
 from closeloop_routing.entrypoints.consumers import CONSUMED_TOPICS
 from closeloop_routing.testing import EventWatcher, complaint_received, skip_history, until
@@ -51,15 +55,13 @@ WARMUP = 25
 
 
 @contextmanager
-def infrastructure(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+def infrastructure(
+    bootstrap: str | None = None, mongo_uri: str | None = None
+) -> Iterator[tuple[str, str]]:
     """The broker and database to use: the given ones, or private ones for this run."""
-    if args.bootstrap and args.mongo_uri:
-        yield args.bootstrap, args.mongo_uri
+    if bootstrap and mongo_uri:
+        yield bootstrap, mongo_uri
         return
-    from closeloop_devstack.kafka import KafkaBroker
-    from closeloop_devstack.mongo import MongoServer
-    from closeloop_devstack.process import free_port
-
     with tempfile.TemporaryDirectory(prefix="routing-bench-") as tmp:
         kafka = KafkaBroker(Path(tmp) / "kafka", free_port())
         mongo = MongoServer(Path(tmp) / "mongo", free_port())
@@ -150,10 +152,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def run(args: argparse.Namespace, bootstrap: str, mongo_uri: str) -> dict[str, Any]:
+async def measure(
+    rate: float, seconds: float, port: int, bootstrap: str, mongo_uri: str
+) -> dict[str, Any]:
+    """One run of the load at ``rate`` per second for ``seconds`` against ``bootstrap``."""
     load_before = round(os.getloadavg()[0], 2)
     run_id = uuid.uuid4().hex[:8]
-    port = args.port
     env = {
         "CLOSELOOP_KAFKA_BOOTSTRAP": bootstrap,
         "CLOSELOOP_MONGO_URI": mongo_uri,
@@ -169,13 +173,13 @@ async def run(args: argparse.Namespace, bootstrap: str, mongo_uri: str) -> dict[
     base = f"http://127.0.0.1:{port}"
     with routing_process(env, log) as proc:
         await wait_ready(base, proc, log)
-        await open_capacity(base, settings, int(args.rate * args.seconds) + WARMUP)
+        await open_capacity(base, settings, int(rate * seconds) + WARMUP)
         watcher = EventWatcher(bootstrap)
         producer = EventProducer(bootstrap, client_id="routing-bench")
         await watcher.start()
         await producer.start()
         try:
-            sent, warmup = await drive(producer, args.rate, args.seconds)
+            sent, warmup = await drive(producer, rate, seconds)
             with contextlib.suppress(TimeoutError):  # what is missing is reported
 
                 async def all_arrived() -> bool:
@@ -192,8 +196,8 @@ async def run(args: argparse.Namespace, bootstrap: str, mongo_uri: str) -> dict[
     ]
     measured = len(sent) - len(warmup)
     return {
-        "rate_per_s": args.rate,
-        "seconds": args.seconds,
+        "rate_per_s": rate,
+        "seconds": seconds,
         "sent": measured,
         "assigned": len(latencies),
         "missing": measured - len(latencies),
@@ -234,6 +238,14 @@ def _assigned(watcher: EventWatcher, sent: dict[str, float]) -> dict[str, float]
     return arrived
 
 
+def run(scale: float = 1.0, *, rate: float = 50.0) -> dict[str, Any]:
+    """The bench scenario (``python -m bench --only routing_latency``): 60 s of load at
+    ``scale`` 1.0 (at least 2 s), on a private broker and database and a free port."""
+    seconds = max(2.0, 60.0 * scale)
+    with infrastructure() as (bootstrap, mongo_uri):
+        return asyncio.run(measure(rate, seconds, free_port(), bootstrap, mongo_uri))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50.0, help="complaints per second")
@@ -242,8 +254,8 @@ def main() -> None:
     parser.add_argument("--mongo-uri", help="an existing MongoDB server (else a private one)")
     parser.add_argument("--port", type=int, default=18702, help="routing's HTTP port")
     args = parser.parse_args()
-    with infrastructure(args) as (bootstrap, mongo_uri):
-        result = asyncio.run(run(args, bootstrap, mongo_uri))
+    with infrastructure(args.bootstrap, args.mongo_uri) as (bootstrap, mongo_uri):
+        result = asyncio.run(measure(args.rate, args.seconds, args.port, bootstrap, mongo_uri))
     print(json.dumps(result))
 
 
