@@ -36,6 +36,7 @@ SCENARIOS = (
     "recovery",
     "at_risk",
     "faults",
+    "query_plans",
 )
 # The fault campaign is not one of issue 10's five scenarios and make test runs it already
 # (tests/e2e); ``--only faults`` (or a list naming it) runs it here too.
@@ -89,6 +90,14 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     results,
                     "db_ceiling",
                     lambda: mongo_ceiling.run(mongo_uri, scale=scale, say=say),
+                )
+            if "query_plans" in only:
+                from bench import query_plans
+
+                _guard(
+                    results,
+                    "query_plans",
+                    lambda: query_plans.run(mongo_uri, scale=scale, say=say),
                 )
             if "intake" in only:
                 _guard(

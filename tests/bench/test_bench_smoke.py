@@ -16,7 +16,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "bench" / "results.schema.json").read_text())
 # Issue 10's five scenarios, with the database ceiling and the polling baseline they compare to.
-SCENARIOS = ("db_ceiling", "intake", "end_to_end", "sla", "polling", "audit_verify", "recovery")
+SCENARIOS = (
+    "db_ceiling",
+    "intake",
+    "end_to_end",
+    "sla",
+    "polling",
+    "audit_verify",
+    "recovery",
+    "query_plans",
+)
 
 
 def _refuse_nan(token: str) -> Any:
