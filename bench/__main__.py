@@ -48,6 +48,7 @@ SCENARIOS = (
     "console_pages",
     "faults",
     "routing_latency",
+    "query_plans",
 )
 # The fault campaign is not one of issue 10's five scenarios and make test runs it already
 # (tests/e2e); ``--only faults`` (or a list naming it) runs it here too. Routing's own
@@ -103,6 +104,14 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     results,
                     "db_ceiling",
                     lambda: mongo_ceiling.run(mongo_uri, scale=scale, say=say),
+                )
+            if "query_plans" in only:
+                from bench import query_plans
+
+                _guard(
+                    results,
+                    "query_plans",
+                    lambda: query_plans.run(mongo_uri, scale=scale, say=say),
                 )
             if "intake" in only:
                 _guard(

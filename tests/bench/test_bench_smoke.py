@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "bench" / "results.schema.json").read_text())
 # Issue 10's five scenarios, with the database ceiling and the polling baseline they compare to,
-# and issue 19's pipeline at fixed rates.
+# issue 19's pipeline at fixed rates and its query plans.
 SCENARIOS = (
     "db_ceiling",
     "intake",
@@ -26,6 +26,7 @@ SCENARIOS = (
     "audit_verify",
     "recovery",
     "pipeline",
+    "query_plans",
 )
 
 

@@ -31,6 +31,8 @@ COLLECTION = "routings"
 INDEXES = [
     IndexSpec(COLLECTION, [("department", 1), ("placement", 1), ("enqueued_at", 1)]),
     IndexSpec(COLLECTION, [("outbox.at", 1)]),
+    # The queue gauge and ``departments_with_queue`` filter on placement alone.
+    IndexSpec(COLLECTION, [("placement", 1), ("department", 1)]),
 ]
 
 
@@ -240,9 +242,7 @@ class RoutingStore:
         """How many complaints are assigned or waiting in each of ``departments``."""
         counts = {}
         for department in departments:
-            counts[department] = await self._coll.count_documents(
-                {"department": department, "placement": {"$ne": Placement.DONE.value}}
-            )
+            counts[department] = await self._coll.count_documents(open_filter(department))
         return counts
 
     async def departments_with_queue(self) -> list[str]:
@@ -266,3 +266,11 @@ class RoutingStore:
             ],
             ordered=False,
         )
+
+
+def open_filter(department: str) -> dict[str, Any]:
+    """Complaints assigned or waiting in ``department``: an ``$in`` of the open placements,
+    which the database seeks on the (department, placement) index; it scans the whole
+    collection for the equivalent ``$ne: done``."""
+    open_ = sorted(p.value for p in Placement if p is not Placement.DONE)
+    return {"department": department, "placement": {"$in": open_}}
