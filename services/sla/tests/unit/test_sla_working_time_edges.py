@@ -75,3 +75,14 @@ def test_a_working_day_from_a_range_boundary_ends_at_the_same_boundary_next_day(
     assert add_working_time(split, monday_noon, Duration(days=1)) == datetime(
         2026, 3, 3, 12, 0, tzinfo=UTC
     )
+
+
+def test_working_days_from_a_repeated_hour_land_on_the_first_occurrence() -> None:
+    # received at the second 01:30 of New York's 2025 fall-back night (06:30 UTC); 364
+    # working days later is the 2026 fall-back night, whose 01:30 resolves to its first
+    # occurrence (EDT, 05:30 UTC) like every ambiguous local time
+    always = make_calendar("ny-all", "America/New_York", "00:00-24:00", workdays=range(7))
+    second_half_thirty = datetime(2025, 11, 2, 6, 30, tzinfo=UTC)
+    assert add_working_time(always, second_half_thirty, Duration(days=364)) == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC
+    )
