@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+import pytest
 
 from closeloop_shared.durations import Duration
 from closeloop_sla.domain.calendar import make_calendar
-from closeloop_sla.domain.working_time import add_working_time, working_spans
+from closeloop_sla.domain.working_time import add_working_time, to_utc, working_spans
 
 NEW_YORK = make_calendar("ny", "America/New_York", "09:00-17:00")
 BERLIN_NIGHTS = make_calendar(
@@ -44,4 +46,43 @@ def test_a_wall_time_outside_any_gap_is_converted_exactly() -> None:
     assert working_spans(BERLIN_NIGHTS, date(2026, 3, 28)) == (
         (datetime(2026, 3, 27, 23, 0, tzinfo=UTC), datetime(2026, 3, 28, 1, 30, tzinfo=UTC)),
         (datetime(2026, 3, 28, 2, 0, tzinfo=UTC), datetime(2026, 3, 28, 5, 0, tzinfo=UTC)),
+    )
+
+
+class _OffsetUnknown(tzinfo):
+    """A time zone that cannot say its offset: as unusable for an SLA as a naive time."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+def test_a_time_zone_without_an_offset_is_refused_like_a_naive_time() -> None:
+    with pytest.raises(ValueError, match="has no time zone"):
+        to_utc(datetime(2026, 3, 2, 9, 0, tzinfo=_OffsetUnknown()))
+
+
+def test_a_working_day_from_a_range_boundary_ends_at_the_same_boundary_next_day() -> None:
+    # ranges that touch at noon: noon starts the second range, but it also ends the
+    # first, so one working day from Monday noon is Tuesday noon, not Monday's close
+    split = make_calendar("split", "UTC", "09:00-12:00,12:00-18:00")
+    monday_noon = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    assert add_working_time(split, monday_noon, Duration(days=1)) == datetime(
+        2026, 3, 3, 12, 0, tzinfo=UTC
+    )
+
+
+def test_working_days_from_a_repeated_hour_land_on_the_first_occurrence() -> None:
+    # received at the second 01:30 of New York's 2025 fall-back night (06:30 UTC); 364
+    # working days later is the 2026 fall-back night, whose 01:30 resolves to its first
+    # occurrence (EDT, 05:30 UTC) like every ambiguous local time
+    always = make_calendar("ny-all", "America/New_York", "00:00-24:00", workdays=range(7))
+    second_half_thirty = datetime(2025, 11, 2, 6, 30, tzinfo=UTC)
+    assert add_working_time(always, second_half_thirty, Duration(days=364)) == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC
     )
