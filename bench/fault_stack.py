@@ -22,9 +22,12 @@ POISON_HEADER = "x-closeloop-test-poison"  # marks records dead-lettered on purp
 Say = Callable[[str], None]
 
 
-def stack_config(run_dir: Path, services: Sequence[str] = SERVICES) -> StackConfig:
-    """A stack on free ports whose state stays inside ``run_dir`` (never `make run`'s)."""
-    config = StackConfig.with_free_ports(run_dir, services=services)
+def stack_config(
+    run_dir: Path, services: Sequence[str] = SERVICES, *, replicas: int = 1
+) -> StackConfig:
+    """A stack on free ports whose state stays inside ``run_dir`` (never `make run`'s), with
+    ``replicas`` processes of each service."""
+    config = StackConfig.with_free_ports(run_dir, services=services, replicas=replicas)
     feedback_port = config.service_ports["feedback"]
     config.base_env.update(
         {
@@ -52,9 +55,12 @@ async def provision_topics(bootstrap: str) -> None:
         quiet.setLevel(level)
 
 
-def start_stack(run_dir: Path, *, say: Say = print, timeout: float = 180.0) -> Stack:
-    """Start Kafka, SecantusDB, the sink and every service; raise naming what failed."""
-    stack = Stack(stack_config(run_dir), say=say)
+def start_stack(
+    run_dir: Path, *, say: Say = print, timeout: float = 180.0, replicas: int = 1
+) -> Stack:
+    """Start Kafka, SecantusDB, the sink and every service (``replicas`` of each); raise
+    naming what failed."""
+    stack = Stack(stack_config(run_dir, replicas=replicas), say=say)
     stack.start_infra(timeout)
     try:
         asyncio.run(provision_topics(f"127.0.0.1:{stack.config.kafka_port}"))
@@ -68,8 +74,13 @@ def start_stack(run_dir: Path, *, say: Say = print, timeout: float = 180.0) -> S
 
 
 def service_url(stack: Stack, name: str) -> str:
-    """Base URL of one service of ``stack``."""
+    """Base URL of one service of ``stack`` (its first replica)."""
     return f"http://127.0.0.1:{stack.config.service_ports[name]}"
+
+
+def replica_urls(stack: Stack, name: str) -> list[str]:
+    """Base URLs of every replica of one service, the first replica first."""
+    return [stack.services[r].url for r in stack.config.replica_names(name)]
 
 
 def bearer(role: Role, *, sub: str | None = None, departments: tuple[str, ...] = ()) -> str:

@@ -31,6 +31,11 @@ from closeloop_devstack.smtp_sink import SmtpSinkProcess
 INFRA = ("kafka", "mongo", "smtp-sink")
 
 
+def replica_name(service: str, index: int) -> str:
+    """Replica 1 keeps the service's name; the others are ``<service>-<index>``."""
+    return service if index == 1 else f"{service}-{index}"
+
+
 class Component(Protocol):
     """What every part of the stack can do."""
 
@@ -66,6 +71,10 @@ class StackConfig:
     # Placeholders {python} {name} {module} {port}; tests point it at a fake service.
     service_command: str = DEFAULT_COMMAND
     base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Processes per service (CLOSELOOP_DEVSTACK_REPLICAS). Replica 1 is ``<name>`` on
+    # ``service_ports[name]``; replica i > 1 is ``<name>-<i>`` on ``replica_ports``.
+    replicas: int = 1
+    replica_ports: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(
@@ -78,6 +87,10 @@ class StackConfig:
         unknown = sorted(set(chosen) - set(SERVICES))
         if unknown:
             raise DevstackError(f"unknown services {unknown}; known: {', '.join(SERVICES)}")
+        replicas = _int_env(env, "CLOSELOOP_DEVSTACK_REPLICAS", 1)
+        if replicas < 1:
+            raise DevstackError(f"CLOSELOOP_DEVSTACK_REPLICAS must be at least 1, got {replicas}")
+        ports = {n: _int_env(env, port_variable(n), p) for n, p in DEFAULT_PORTS.items()}
         return cls(
             run_dir=Path(env["CLOSELOOP_RUN_DIR"]) if env.get("CLOSELOOP_RUN_DIR") else run_dir(),
             kafka_port=_int_env(env, "CLOSELOOP_KAFKA_PORT", 9092),
@@ -86,9 +99,16 @@ class StackConfig:
             smtp_port=_int_env(env, "CLOSELOOP_SMTP_SINK_PORT", 1025),
             smtp_http_port=_int_env(env, "CLOSELOOP_SMTP_SINK_HTTP_PORT", 1080),
             services=chosen,
-            service_ports={n: _int_env(env, port_variable(n), p) for n, p in DEFAULT_PORTS.items()},
+            service_ports=ports,
             service_command=env.get("CLOSELOOP_SERVICE_CMD_TEMPLATE") or DEFAULT_COMMAND,
             base_env=env,
+            replicas=replicas,
+            # Fixed ports for `make run`: replica i of a service listens 100 * (i - 1) higher.
+            replica_ports={
+                replica_name(n, i): ports[n] + 100 * (i - 1)
+                for n in chosen
+                for i in range(2, replicas + 1)
+            },
         )
 
     @classmethod
@@ -98,6 +118,7 @@ class StackConfig:
         *,
         services: Sequence[str] = SERVICES,
         service_command: str = DEFAULT_COMMAND,
+        replicas: int = 1,
     ) -> StackConfig:
         """A config on free ports (for end-to-end tests that run beside `make run`)."""
         return cls(
@@ -110,7 +131,31 @@ class StackConfig:
             service_ports={name: free_port() for name in SERVICES},
             service_command=service_command,
             base_env={**os.environ, "CLOSELOOP_INTAKE_SMTP_PORT": str(free_port())},
+            replicas=replicas,
+            replica_ports={
+                replica_name(n, i): free_port() for n in services for i in range(2, replicas + 1)
+            },
         )
+
+    def replica_names(self, service: str) -> list[str]:
+        """Names of the replicas of ``service``: ``intake``, ``intake-2``, ..."""
+        return [replica_name(service, i) for i in range(1, self.replicas + 1)]
+
+    def replica_port(self, replica: str) -> int:
+        """HTTP port of one replica (``intake`` or ``intake-2``)."""
+        return self.replica_ports.get(replica) or self.service_ports[replica]
+
+    def replica_env(self, service: str, index: int) -> dict[str, str]:
+        """Environment of replica ``index`` of ``service``: the shared one, plus its own
+        port and, for replicas past the first, its own local state and listeners (the SLA
+        worker's RocksDB folder, intake's inbound mail port). Consumer groups are shared."""
+        env = self.service_env()
+        name = replica_name(service, index)
+        env[port_variable(service)] = str(self.replica_port(name))
+        if index > 1:
+            env["CLOSELOOP_SLA_DATA_DIR"] = f"{env['CLOSELOOP_SLA_DATA_DIR']}-{index}"
+            env["CLOSELOOP_INTAKE_SMTP_PORT"] = str(free_port())
+        return env
 
     @property
     def log_dir(self) -> Path:
@@ -162,16 +207,19 @@ class Stack:
             http_port=config.smtp_http_port,
             log_path=logs / "smtp-sink.log",
         )
-        env = config.service_env()
+        # Every replica of every service, by replica name (``intake``, ``intake-2``, ...).
         self.services = {
-            name: ServiceProcess(
-                name,
-                config.service_ports[name],
-                service_argv(config.service_command, name, config.service_ports[name]),
-                env,
-                logs / f"{name}.log",
+            replica_name(name, i): ServiceProcess(
+                replica_name(name, i),
+                config.replica_port(replica_name(name, i)),
+                service_argv(
+                    config.service_command, name, config.replica_port(replica_name(name, i))
+                ),
+                config.replica_env(name, i),
+                logs / f"{replica_name(name, i)}.log",
             )
             for name in config.services
+            for i in range(1, config.replicas + 1)
         }
 
     def log_files(self) -> dict[str, Path]:
