@@ -21,6 +21,7 @@ from closeloop_feedback.entrypoints.consumers import (
     staff_handler,
 )
 from closeloop_feedback.entrypoints.workers import background_tasks
+from closeloop_feedback.insights.api.deps import report_snapshots
 from closeloop_feedback.insights.wiring import (
     INSIGHT_INDEXES,
     INSIGHT_TOPICS,
@@ -64,4 +65,5 @@ def bootstrap(settings: FeedbackSettings | None = None) -> tuple[FastAPI, Servic
     )
     app.state.runtime = runtime
     app.state.feedback = feedback
+    app.state.report_snapshots = report_snapshots(settings)
     return app, runtime

@@ -255,6 +255,9 @@ def settings_for(
         "notify_backoff_base_s": 0.2,
         "notify_backoff_max_s": 1.0,
         "csat_refresh_s": 0.5,
+        # reports answer from the data as it is now, like the tests expect
+        "report_fresh_s": 0,
+        "report_stale_s": 0,
     }
     values.update(overrides)
     return FeedbackSettings(**values)

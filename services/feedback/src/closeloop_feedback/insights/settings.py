@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from closeloop_feedback.domain.insights.schedule import parse_time_of_day
 from closeloop_shared.settings import ServiceSettings
@@ -34,6 +34,26 @@ class InsightsSettings(ServiceSettings):
     report_job_poll_s: float = Field(
         default=60, gt=0, description="the job re-checks the clock at least this often"
     )
+    # A report over a window of thousands of complaints takes a second or more to compute;
+    # pages ask for it on every load (see closeloop_shared.snapshots).
+    report_fresh_s: float = Field(
+        default=15,
+        ge=0,
+        description="a computed report (daily, KPI) is served as is for this long (0: always "
+        "recompute)",
+    )
+    report_stale_s: float = Field(
+        default=300,
+        ge=0,
+        description="an older report, up to this age, is served while a new one is computed in "
+        "the background; past it the caller waits for the new one",
+    )
+
+    @model_validator(mode="after")
+    def _stale_after_fresh(self) -> InsightsSettings:
+        if self.report_stale_s < self.report_fresh_s:
+            raise ValueError("report_stale_s must be at least report_fresh_s")
+        return self
 
     @field_validator("report_tz")
     @classmethod

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 
+from closeloop_feedback.insights.api.deps import report_snapshots
 from closeloop_feedback.insights.settings import InsightsSettings
 from closeloop_feedback.insights.wiring import (
     INSIGHT_INDEXES,
@@ -68,6 +69,9 @@ def insights_settings_for(
         "mongo_uri": mongo_uri,
         "topic_partitions": 3,
         "report_daily_enabled": False,
+        # reports answer from the data as it is now, like the tests expect
+        "report_fresh_s": 0,
+        "report_stale_s": 0,
     }
     values.update(overrides)
     return InsightsSettings(**values)
@@ -91,6 +95,7 @@ async def start_insights(settings: InsightsSettings) -> AsyncIterator[InsightsUn
         readiness=runtime.readiness,
     )
     app.state.runtime = runtime
+    app.state.report_snapshots = report_snapshots(settings)
     producer = EventProducer(settings.kafka_bootstrap, client_id="insights-test")
     watcher = EventWatcher(settings.kafka_bootstrap)
     await producer.start()

@@ -18,7 +18,7 @@ from closeloop_feedback.domain.csat import GroupBy, Period
 from closeloop_feedback.domain.insights.kpi import KpiGroup
 from closeloop_feedback.domain.report_window import WindowInvalid, report_window
 from closeloop_feedback.entrypoints.deps import FeedbackDep, ReportReaderDep
-from closeloop_feedback.insights.api.deps import RuntimeDep
+from closeloop_feedback.insights.api.deps import ReportSnapshotsDep, RuntimeDep, dated
 from closeloop_feedback.insights.csv_export import kpi_csv
 from closeloop_feedback.insights.kpi_report import handling_kpis
 from closeloop_feedback.service_layer.clock import utc_now
@@ -76,6 +76,7 @@ def to_csv(report: dict[str, Any]) -> str:
 async def kpi_report(
     feedback: FeedbackDep,
     runtime: RuntimeDep,
+    snapshots: ReportSnapshotsDep,
     principal: ReportReaderDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
@@ -94,15 +95,26 @@ async def kpi_report(
     if principal.roles == {Role.department}:
         departments = sorted(principal.departments)  # a department sees only its own
     query = SatisfactionQuery(start, end, parse_group_by(group_by), period, departments)
-    report = await satisfaction_report(feedback.survey_store, query, settings.tz)
     handling_group = KpiGroup.agent if "agent" in group_by.split(",") else KpiGroup.department
-    handling = await handling_kpis(runtime.db, start, end, handling_group, departments)
-    report = {**report, "handling": handling}
+
+    async def compute() -> dict[str, Any]:
+        report = await satisfaction_report(feedback.survey_store, query, settings.tz)
+        handling = await handling_kpis(runtime.db, start, end, handling_group, departments)
+        return {**report, "handling": handling}
+
+    # Keyed by what was asked (an open window's end is "now" at computation time).
+    key = ("kpi", from_, to, query.group_by, period, handling_group, tuple(departments or ()))
+    snapshot = await snapshots.get(key, compute)
+    report = snapshot.value
     if format == "csv":
-        text = kpi_csv(handling) if section == "handling" else to_csv(report)
-        return Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="kpi-{section}.csv"'},
+        text = kpi_csv(report["handling"]) if section == "handling" else to_csv(report)
+        return dated(
+            Response(
+                text,
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="kpi-{section}.csv"'},
+            ),
+            snapshots,
+            snapshot,
         )
-    return JSONResponse(report)
+    return dated(JSONResponse(report), snapshots, snapshot)

@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from closeloop_feedback.insights.api.deps import (
     AdminDep,
     ReportReaderDep,
+    ReportSnapshotsDep,
     RuntimeDep,
     SettingsDep,
+    dated,
     department_scope,
     utc_now,
 )
@@ -61,21 +63,29 @@ def report_day(text: str | None, settings: InsightsSettings) -> date:
 async def daily_report(
     runtime: RuntimeDep,
     settings: SettingsDep,
+    snapshots: ReportSnapshotsDep,
     principal: ReportReaderDep,
     date: str | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     day = report_day(date, settings)
-    report = await build_daily_report(
-        runtime.db, day, settings, departments=department_scope(principal)
-    )
+    departments = department_scope(principal)
+
+    async def compute() -> dict[str, Any]:
+        return await build_daily_report(runtime.db, day, settings, departments=departments)
+
+    snapshot = await snapshots.get(("daily", day, tuple(departments or ())), compute)
     if format == "csv":
-        return Response(
-            daily_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="daily-{day}.csv"'},
+        return dated(
+            Response(
+                daily_csv(snapshot.value),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="daily-{day}.csv"'},
+            ),
+            snapshots,
+            snapshot,
         )
-    return JSONResponse(report)
+    return dated(JSONResponse(snapshot.value), snapshots, snapshot)
 
 
 @router.post(
