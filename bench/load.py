@@ -56,7 +56,8 @@ async def _post(
     i: int,
     result: LoadResult,
     on_created: Callable[[str, float], None] | None,
-) -> None:
+) -> int:
+    """Post complaint ``i``; returns the HTTP status (0 when no answer came)."""
     started = time.perf_counter()
     try:
         async with session.post(
@@ -74,8 +75,10 @@ async def _post(
                     on_created(str(body["id"]), done)
             else:
                 result.errors += 1
+            return resp.status
     except (aiohttp.ClientError, TimeoutError):
         result.errors += 1
+        return 0
 
 
 async def open_loop(
@@ -91,7 +94,7 @@ async def open_loop(
     url = f"{base_url}/v1/complaints"
     conn = aiohttp.TCPConnector(limit=MAX_IN_FLIGHT)
     async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(30)) as s:
-        tasks: set[asyncio.Task[None]] = set()
+        tasks: set[asyncio.Task[int]] = set()
         total = int(rate * seconds)
         start = time.perf_counter()
         for i in range(total):
