@@ -51,6 +51,7 @@ intake   POST /v1/complaints                              -              401 401
 intake   GET  /v1/complaints                              -              401 401 401 403 2xx   2xx   2xx   2xx 2xx 2xx
 intake   GET  /v1/complaints/{complaint_id}               -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
 intake   GET  /v1/complaints/{complaint_id}/timeline      -              401 401 401 403 2xx   2xx   2xx   404 2xx 2xx
+intake   POST /v1/complaints/{complaint_id}/contact/reveal -             401 401 401 403 2xx   2xx   403   404 403 2xx
 intake   POST /v1/complaints/{complaint_id}/notes         notes          401 401 401 403 allow allow allow 404 403 allow
 intake   POST /v1/complaints/{complaint_id}/acknowledge   acknowledge    401 401 401 403 allow allow allow 404 403 allow
 intake   POST /v1/complaints/{complaint_id}/start         start          401 401 401 403 allow allow allow 404 403 allow
