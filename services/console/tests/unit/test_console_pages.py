@@ -313,6 +313,25 @@ def test_team_offers_take_on_queued_and_assign_to_supervisors(
     assert 'action="/team/q1/assign"' in lead and 'action="/team/c1/assign"' in lead
 
 
+def test_team_shows_a_page_most_urgent_first_and_follows_intakes_cursor(
+    client: TestClient, upstream: Upstream
+) -> None:
+    upstream.replies[("GET", "/v1/complaints")] = httpx.Response(
+        200, json={"items": [COMPLAINT], "next_cursor": "abc="}
+    )
+    first = client.get("/team?department=billing&lang=en", headers=bearer()).text
+    asked = [r for r in upstream.seen if r.url.path == "/v1/complaints"][-1].url.params
+    assert (asked["sort"], asked["limit"], asked["department"]) == ("deadline", "50", "billing")
+    assert "cursor" not in asked
+    assert 'cursor=abc%3D" rel="next"' in first and "Most urgent first" not in first
+    client.get("/team?department=billing&cursor=abc%3D&lang=en", headers=bearer())
+    asked = [r for r in upstream.seen if r.url.path == "/v1/complaints"][-1].url.params
+    assert asked["cursor"] == "abc="
+    upstream.replies[("GET", "/v1/complaints")] = httpx.Response(200, json={"items": [COMPLAINT]})
+    last = client.get("/team?department=billing&cursor=abc%3D&lang=en", headers=bearer()).text
+    assert 'rel="next"' not in last and "Most urgent first" in last
+
+
 def test_take_against_a_routing_without_it_says_not_available(client: TestClient) -> None:
     page = client.get("/team", headers=bearer())
     reply = client.post(
