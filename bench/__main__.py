@@ -142,7 +142,15 @@ def run(scale: float, only: set[str], out_dir: Path) -> dict[str, Any]:
                     results,
                     "console_pages",
                     lambda: console_pages.run(
-                        intake_url, console_url, bootstrap, scale=scale, say=say
+                        intake_url,
+                        console_url,
+                        bootstrap,
+                        scale=scale,
+                        say=say,
+                        services={
+                            name: f"http://127.0.0.1:{port}"
+                            for name, port in stack.config.service_ports.items()
+                        },
                     ),
                 )
             if "recovery" in only:
