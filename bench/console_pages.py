@@ -138,11 +138,14 @@ async def _upstreams(
     async with httpx.AsyncClient(timeout=30, headers=headers) as client:
         for name, (service, path) in calls.items():
             samples: list[float] = []
+            statuses: dict[str, int] = {}
             for _ in range(requests):
                 started = time.perf_counter()
-                (await client.get(services[service] + path)).raise_for_status()
+                status = (await client.get(services[service] + path)).status_code
                 samples.append(time.perf_counter() - started)
-            out[name] = summary_ms(samples)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+            # a 429 is the API's rate limit per subject, not a page failure: recorded, not fatal
+            out[name] = {**summary_ms(samples), "statuses": statuses}
     return out
 
 
@@ -174,7 +177,11 @@ async def _run(
     say(f"[console_pages] measuring {requests} requests per page")
     latency = await _measure(console_url, admin, pages(complaint_id, phone), requests)
     # What the complaint page waits for (it asks these together): each one alone.
-    behind_complaint = await _upstreams(services, admin, complaint_id, requests) if services else {}
+    # a subject of its own: the page loads above spent bench-admin's rate-limit bucket
+    direct = issue_dev_token(settings, role=Role.admin, sub="bench-upstreams")
+    behind_complaint = (
+        await _upstreams(services, direct, complaint_id, requests) if services else {}
+    )
     worst = max(v["p99_ms"] for k, v in latency.items() if k != "healthz_floor")
     result = {
         "complaints": total,
