@@ -109,3 +109,41 @@ def test_devstack_run_command_reports_ready_and_stops_on_sigterm(tmp_path: Path)
     assert lines[-1].endswith("stopped") or "devstack  | stopped" in output
     assert (tmp_path / "run" / "logs" / "kafka.log").is_file()
     assert port_is_free(int(env["CLOSELOOP_KAFKA_PORT"]))
+
+
+def test_devstack_signalled_again_while_stopping_kills_everything_and_exits(
+    tmp_path: Path,
+) -> None:
+    """A second SIGTERM during the graceful stop (uv and the devstack both signalled)
+    SIGKILLs what is left instead of hanging with half the services still running."""
+    env = _environment(tmp_path / "run")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "closeloop_devstack", "run", "--services", "intake,audit"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if "services ready in" in line:
+                proc.send_signal(signal.SIGTERM)
+            if "stopping: services" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lines += rest.splitlines()
+    output = "\n".join(lines)
+    assert proc.returncode == 0, output
+    assert "killed everything (signalled again while stopping)" in output
+    assert lines[-1].endswith("stopped"), output
+    names = ["KAFKA", "MONGO", "SMTP_SINK", "SMTP_SINK_HTTP"]
+    ports = [int(env[f"CLOSELOOP_{name}_PORT"]) for name in names]
+    ports += [int(env[port_variable(name)]) for name in ("intake", "audit")]
+    assert all(port_is_free(port) for port in ports), output

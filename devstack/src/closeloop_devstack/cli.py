@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -18,8 +18,36 @@ from closeloop_devstack.smtp_sink import serve
 from closeloop_devstack.stack import INFRA, Stack, StackConfig
 
 
-def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class _StopSignals:
+    """The first Ctrl-C or SIGTERM stops the stack gracefully; any later one kills it.
+
+    A later signal must not raise: raised inside ``Popen.wait`` it leaves that child's
+    wait lock held, and killing then waits on the same lock forever (seen when both ``uv``
+    and the devstack got SIGTERM). So the handler for it only sends SIGKILL, and the
+    graceful stop it interrupted sees every child exit and finishes by itself."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self.killed = False
+
+    def install(self) -> None:
+        self._handle_with(self._first)
+
+    def stopping(self) -> None:
+        """From here on, a signal kills instead of interrupting."""
+        self._handle_with(self._again)
+
+    def _handle_with(self, handler: Callable[[int, FrameType | None], None]) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, handler)
+
+    def _first(self, _signum: int, _frame: FrameType | None) -> None:
+        self.stopping()
+        raise KeyboardInterrupt
+
+    def _again(self, _signum: int, _frame: FrameType | None) -> None:
+        self.killed = True
+        self._stack.kill_all_now()
 
 
 def _loud(echo: LogEcho, text: str) -> None:
@@ -29,13 +57,12 @@ def _loud(echo: LogEcho, text: str) -> None:
         echo.emit("devstack", rest)
 
 
-def _stop(stack: Stack, echo: LogEcho) -> None:
+def _stop(stack: Stack, echo: LogEcho, signals: _StopSignals) -> None:
     echo.emit("devstack", "stopping: services, then smtp-sink, kafka, mongo (Ctrl-C again to kill)")
-    try:
-        stack.stop()
-    except KeyboardInterrupt:
-        for name in [*stack.services, *INFRA]:
-            stack.kill(name)
+    signals.stopping()
+    stack.stop()
+    if signals.killed:
+        echo.emit("devstack", "killed everything (signalled again while stopping)")
     echo.emit("devstack", "stopped")
 
 
@@ -63,7 +90,8 @@ def run(services: Sequence[str] | None, *, no_services: bool) -> int:
     stack = Stack(config, say=lambda text: echo.emit("devstack", text))
     for name, path in stack.log_files().items():
         echo.follow(name, path)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signals = _StopSignals(stack)
+    signals.install()
     echo.start()
     started = time.monotonic()
     code = 0
@@ -98,7 +126,7 @@ def run(services: Sequence[str] | None, *, no_services: bool) -> int:
         _loud(echo, str(exc))
         code = 1
     finally:
-        _stop(stack, echo)
+        _stop(stack, echo, signals)
         echo.stop()
     return code
 
