@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,14 +67,17 @@ async def team(request: Request, user: UserDep, department: str = "") -> Respons
     # A page of the most urgent (next deadline first); "more" follows intake's cursor. All
     # of a busy department at once was hundreds of kilobytes and half a second to render.
     cursor = request.query_params.get("cursor", "")
-    answer = await up.get(
-        "intake",
-        "/v1/complaints",
-        user.token,
-        department=chosen,
-        sort="deadline",
-        limit=TEAM_PAGE,
-        cursor=cursor,
+    answer, agents = await asyncio.gather(
+        up.get(
+            "intake",
+            "/v1/complaints",
+            user.token,
+            department=chosen,
+            sort="deadline",
+            limit=TEAM_PAGE,
+            cursor=cursor,
+        ),
+        up.get("routing", "/v1/routing/agents", user.token, department=chosen),
     )
     note_failure("intake", answer)
     more = answer.body.get("next_cursor") if isinstance(answer.body, dict) else None
@@ -81,7 +85,6 @@ async def team(request: Request, user: UserDep, department: str = "") -> Respons
     rows = [c for c in items_of(answer) if c.get("status") in OPEN]
     queued = queue_order([c for c in rows if not c.get("assignee")], now)
     assigned = queue_order([c for c in rows if c.get("assignee")], now)
-    agents = await up.get("routing", "/v1/routing/agents", user.token, department=chosen)
     return render(
         request,
         "team.html",
