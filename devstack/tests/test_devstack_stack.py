@@ -75,16 +75,21 @@ def test_devstack_stack_starts_infra_and_services_and_stops_cleanly(tmp_path: Pa
     assert (tmp_path / "run" / "logs" / "intake.log").read_text().count("listening on") == 2
 
 
-def test_devstack_run_command_reports_ready_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = _environment(tmp_path / "run")
-    env["FAKE_SERVICE_FAIL"] = "audit"
-    proc = subprocess.Popen(
+def _run_devstack(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`python -m closeloop_devstack run` with intake and audit, output on one pipe."""
+    return subprocess.Popen(
         [sys.executable, "-m", "closeloop_devstack", "run", "--services", "intake,audit"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_devstack_run_command_reports_ready_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = _environment(tmp_path / "run")
+    env["FAKE_SERVICE_FAIL"] = "audit"
+    proc = _run_devstack(env)
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 120
@@ -117,13 +122,7 @@ def test_devstack_signalled_again_while_stopping_kills_everything_and_exits(
     """A second SIGTERM during the graceful stop (uv and the devstack both signalled)
     SIGKILLs what is left instead of hanging with half the services still running."""
     env = _environment(tmp_path / "run")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "closeloop_devstack", "run", "--services", "intake,audit"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = _run_devstack(env)
     assert proc.stdout is not None
     lines: list[str] = []
     try:
