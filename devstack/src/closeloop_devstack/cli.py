@@ -63,6 +63,8 @@ def _stop(stack: Stack, echo: LogEcho, signals: _StopSignals) -> None:
     stack.stop()
     if signals.killed:
         echo.emit("devstack", "killed everything (signalled again while stopping)")
+    # The components' last log lines are echoed first, so "stopped" is really the last line.
+    echo.stop()
     echo.emit("devstack", "stopped")
 
 
@@ -127,7 +129,6 @@ def run(services: Sequence[str] | None, *, no_services: bool) -> int:
         code = 1
     finally:
         _stop(stack, echo, signals)
-        echo.stop()
     return code
 
 
