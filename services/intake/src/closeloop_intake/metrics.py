@@ -32,12 +32,19 @@ COMPLAINTS_SHED = Counter(
     "closeloop_intake_shed_total",
     "New complaints refused with 429 because the pipeline behind intake was over its bound",
 )
+FIRST_PAGE_READS = Counter(
+    "closeloop_intake_first_page_reads_total",
+    "First pages of GET /v1/complaints, by how they were read: within_end (only as far as "
+    "the list's last first page ended) or whole (every matching complaint)",
+    ["read"],
+)
 
 __all__ = [
     "COMPLAINTS_OPEN",
     "COMPLAINTS_RECEIVED",
     "COMPLAINTS_SHED",
     "COMPLAINT_ACTIONS",
+    "FIRST_PAGE_READS",
     "OUTBOX_PENDING",
     "PIPELINE_BEHIND",
 ]

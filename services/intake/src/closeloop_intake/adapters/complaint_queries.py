@@ -18,9 +18,11 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from closeloop_intake.adapters.page_ends import MARGIN, PageEnds, list_key
 from closeloop_intake.adapters.repository import HEAVY_FIELDS
 from closeloop_intake.domain.errors import FieldError
 from closeloop_intake.domain.lifecycle import State
+from closeloop_intake.metrics import FIRST_PAGE_READS
 from closeloop_shared.mongo import PENDING_EVENTS, Document
 
 SortKeys = tuple[tuple[str, int], ...]
@@ -32,6 +34,9 @@ SORTS: dict[str, SortKeys] = {
     "severity": (("severity_rank", 1), ("due_at", 1), ("_id", 1)),
 }
 _DATES = frozenset({"received_at", "due_at"})
+# Orders led by a date every complaint has (``due_at`` is NO_DEADLINE, never missing): a
+# range on it bounds a first page (``page_ends``). A severity rank has too few values.
+_BOUNDABLE = frozenset({"-received_at", "deadline"})
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,28 @@ async def search_complaints(
     cursor: str | None,
     limit: int,
     sort: str = "-received_at",
+    ends: PageEnds | None = None,
 ) -> tuple[list[Document], str | None]:
     """One page of complaints matching ``flt`` in ``sort`` order and the cursor of the
-    next page (or None)."""
+    next page (or None). A first page reads only as far as ``ends`` remembers its list
+    ending last time, when it can (``page_ends``)."""
     after = decode_cursor(cursor, sort) if cursor else None
+    if after is None and ends is not None and sort in _BOUNDABLE and not flt.blind:
+        found = await _first_page(collection, flt, limit, sort, ends)
+    else:
+        found = await _seek(collection, flt, after, limit, sort)
+    page = found[:limit]
+    return page, encode_cursor(page[-1], sort) if len(found) > limit and page else None
+
+
+async def _seek(
+    collection: AsyncCollection[Document],
+    flt: ComplaintFilter,
+    after: list[Any] | None,
+    limit: int,
+    sort: str,
+) -> list[Document]:
+    """Up to ``limit + 1`` complaints after the position ``after`` (None: from the top)."""
     branches = seek_branches(SORTS[sort], after) if after is not None else [{}]
     hint = index_hint(flt, sort)
     found: list[Document] = []
@@ -153,11 +176,51 @@ async def search_complaints(
         want = limit + 1 - len(found)
         if want <= 0:
             break
-        query = collection.find(complaint_query(flt, branch), HEAVY_FIELDS)
-        query = query.sort(list(SORTS[sort])).limit(want)
-        found += await (query.hint(hint) if hint else query).to_list()
-    page = found[:limit]
-    return page, encode_cursor(page[-1], sort) if len(found) > limit and page else None
+        found += await _read(collection, complaint_query(flt, branch), sort, want, hint)
+    return found
+
+
+async def _first_page(
+    collection: AsyncCollection[Document],
+    flt: ComplaintFilter,
+    limit: int,
+    sort: str,
+    ends: PageEnds,
+) -> list[Document]:
+    """Up to ``MARGIN`` pages from the top: those within the remembered end when they fill
+    a page, else the whole read; either way the end is learnt again."""
+    first, direction = SORTS[sort][0]
+    margin = MARGIN * (limit + 1)
+    key = list_key(complaint_query(flt), sort, limit)
+    end = ends.get(key)
+    if end is not None:
+        within = {first: {"$lte" if direction == 1 else "$gte": end}}
+        # No hint: given the range, the planner seeks the order's index by itself, while
+        # a hinted read walks the whole index on this server (~17 ms instead of ~1.3 ms).
+        rows = await _read(collection, complaint_query(flt, within), sort, margin, None)
+        if len(rows) > limit:
+            FIRST_PAGE_READS.labels(read="within_end").inc()
+            if len(rows) == margin:  # more came in before the end: draw it closer
+                ends.remember(key, rows[-1][first])
+            return rows
+    rows = await _read(collection, complaint_query(flt), sort, margin, index_hint(flt, sort))
+    FIRST_PAGE_READS.labels(read="whole").inc()
+    if len(rows) == margin:
+        ends.remember(key, rows[-1][first])
+    else:  # the whole list fits in the margin: a bound would not save a row
+        ends.forget(key)
+    return rows
+
+
+async def _read(
+    collection: AsyncCollection[Document],
+    query: Document,
+    sort: str,
+    limit: int,
+    hint: list[tuple[str, int]] | None,
+) -> list[Document]:
+    found = collection.find(query, HEAVY_FIELDS).sort(list(SORTS[sort])).limit(limit)
+    return await (found.hint(hint) if hint else found).to_list()
 
 
 HISTORY_FIELDS = {k: 1 for k in ("received_at", "status", "category", "severity", "department")}

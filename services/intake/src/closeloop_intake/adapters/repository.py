@@ -15,6 +15,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_intake.adapters.outbox import outbox_entry
+from closeloop_intake.adapters.page_ends import PageEnds
 from closeloop_shared.events.envelope import CloudEvent
 from closeloop_shared.mongo import Document, IndexSpec, applied_once
 
@@ -63,6 +64,7 @@ class ComplaintRepository:
     ) -> None:
         self.collection = db[COLLECTION]
         self._on_write = on_write  # wakes the outbox relay
+        self.page_ends = PageEnds()  # where the lists' first pages ended (page_ends)
 
     async def insert(
         self, doc: Document, events: Sequence[CloudEvent], timeline: Sequence[Document]

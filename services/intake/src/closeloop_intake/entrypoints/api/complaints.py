@@ -119,7 +119,7 @@ async def list_complaints(
         blind=blind,
     )
     docs, next_cursor = await search_complaints(
-        ctx.repo.collection, flt, cursor=cursor, limit=limit, sort=sort
+        ctx.repo.collection, flt, cursor=cursor, limit=limit, sort=sort, ends=ctx.repo.page_ends
     )
     items = [complaint_view(d, actor, ctx.vault) for d in docs]
     history = None
