@@ -14,6 +14,8 @@ from closeloop_intake.adapters.repository import COLLECTION, INDEXES, ComplaintR
 from closeloop_intake.adapters.seen_signatures import INDEXES as SIGNATURE_INDEXES
 from closeloop_intake.adapters.seen_signatures import SeenSignatures
 from closeloop_intake.adapters.smtp_channel import SmtpChannel
+from closeloop_intake.adapters.timeline import INDEXES as TIMELINE_INDEXES
+from closeloop_intake.adapters.timeline import TimelineMover, TimelineStore
 from closeloop_intake.adapters.unpublished import UnpublishedComplaints
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.entrypoints.api import ROUTERS
@@ -69,7 +71,8 @@ def _admission(settings: IntakeSettings, runtime: ServiceRuntime) -> Admission |
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceRuntime]:
     """Build the app and its runtime; nothing connects until the app starts."""
     settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings, indexes=[*INDEXES, *SIGNATURE_INDEXES])
+    indexes = [*INDEXES, *TIMELINE_INDEXES, *SIGNATURE_INDEXES]
+    runtime = ServiceRuntime(settings, indexes=indexes)
     lease = Lease(runtime.db["leases"], "outbox-relay", settings.relay_lease_s)
     relay = OutboxRelay(
         runtime.db[COLLECTION],
@@ -83,12 +86,21 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[FastAPI, ServiceR
     )
     vault = CustomerVault(settings.pii_key, settings.pseudonym_key)
     blind = BlindIndexer(settings.blind_index_key, default_region=settings.phone_region)
-    ctx = ServiceContext(repo=repo, vault=vault, policy=Policy.from_settings(settings), blind=blind)
+    timeline = TimelineStore(runtime.db)
+    policy = Policy.from_settings(settings)
+    ctx = ServiceContext(repo=repo, vault=vault, policy=policy, blind=blind, timeline=timeline)
     runtime.subscribe("projections", CONSUMED_TOPICS, event_handler(ctx))
     if settings.relay_enabled:
         runtime.background.append(relay.run)
         runtime.on_stop.append(lease.release)
     runtime.background.append(gauge_refresher(repo.collection, settings.metrics_interval_s))
+    if settings.timeline_move_interval_s > 0:
+        mover = TimelineMover(
+            timeline,
+            batch=settings.timeline_move_batch,
+            interval_s=settings.timeline_move_interval_s,
+        )
+        runtime.background.append(mover.run)
 
     async def load_segmenter() -> None:  # jieba's tables, off the event loop, before traffic
         await asyncio.to_thread(segmentation.load)

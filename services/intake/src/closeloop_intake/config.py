@@ -53,6 +53,10 @@ class IntakeSettings(ServiceSettings):
     relay_batch_size: int = knob("relay_batch_size", 200, ge=1)
     relay_interval_s: float = knob("relay_interval_s", 0.5, gt=0)
     relay_lease_s: float = knob("relay_lease_s", 15.0, gt=0)
+    # Timeline entries leave the complaint document this often (0: never; a read is the
+    # same either way, only the document keeps growing).
+    timeline_move_interval_s: float = knob("timeline_move_interval_s", 1.0, ge=0)
+    timeline_move_batch: int = knob("timeline_move_batch", 200, ge=1)
     metrics_interval_s: float = knob("metrics_interval_s", 15.0, gt=0)
 
     # Load shedding: 429 + Retry-After while the slowest of these consumer groups is more than

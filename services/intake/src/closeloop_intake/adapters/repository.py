@@ -80,17 +80,6 @@ class ComplaintRepository:
         projection = None if full else HEAVY_FIELDS
         return await self.collection.find_one({"_id": complaint_id}, projection)
 
-    async def get_timeline(
-        self, complaint_id: str, *, start: int = 0, count: int = 200
-    ) -> Document | None:
-        """Up to ``count`` entries of the complaint's ``timeline`` (oldest first) from
-        position ``start``, with the fields that decide who may read it; None when there is
-        no such complaint. Only the page leaves the database, however long the timeline."""
-        return await self.collection.find_one(
-            {"_id": complaint_id},
-            {"timeline": {"$slice": [start, count]}, "department": 1, "customer_sealed": 1},
-        )
-
     async def by_idempotency_key(self, key: str) -> Document | None:
         """The complaint registered with ``key`` (fingerprint included)."""
         return await self.collection.find_one({"idempotency_key": key}, {"outbox": 0})

@@ -10,6 +10,7 @@ from datetime import timedelta
 from closeloop_intake.adapters.blind_index import BlindIndexer
 from closeloop_intake.adapters.customer_vault import CustomerVault
 from closeloop_intake.adapters.repository import ComplaintRepository
+from closeloop_intake.adapters.timeline import TimelineStore
 from closeloop_intake.config import IntakeSettings
 from closeloop_intake.domain.categorise import CategoryRule
 from closeloop_intake.domain.handling_scope import Handling, may_act
@@ -54,6 +55,7 @@ class ServiceContext:
     vault: CustomerVault
     policy: Policy
     blind: BlindIndexer
+    timeline: TimelineStore
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ async def get_timeline(
     """Every event the complaint published or had projected onto it, oldest first, a page
     at a time; ``next_cursor`` fetches the next page (absent on the last)."""
     start = int(cursor or 0)
-    doc = await ctx.repo.get_timeline(complaint_id, start=start, count=limit + 1)
+    doc = await ctx.timeline.page(complaint_id, start=start, count=limit + 1)
     if doc is None or not actor.may_see(doc.get("department")):
         raise ComplaintNotFound(complaint_id)
     page = list(doc.get("timeline", []))
