@@ -4,6 +4,7 @@ session's real Kafka and SecantusDB, dev tokens, and a reader of Kafka topics.""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -64,6 +65,20 @@ class IntakeUnderTest:
         while not all(c.assigned for c in self.runtime.consumers):
             assert time.monotonic() < deadline, "intake consumer never got its partitions"
             await asyncio.sleep(0.2)
+
+
+async def new_complaint(intake: IntakeUnderTest, headers: dict[str, str], **extra: Any) -> str:
+    """Register a web complaint from a new phone number (``extra`` fields added); its id."""
+    body = {
+        "channel": "web",
+        "kind": "complaint",
+        "customer": {"name": "张伟", "phone": f"+86139{random.randrange(10**8):08d}"},
+        "description": "账单重复扣费两次",
+        **extra,
+    }
+    created = await intake.client.post("/v1/complaints", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
 
 
 async def start_intake(settings: IntakeSettings) -> AsyncIterator[IntakeUnderTest]:

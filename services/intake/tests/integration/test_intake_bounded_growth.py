@@ -3,29 +3,19 @@ a time (against the real SecantusDB)."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
 
 from closeloop_shared.auth import Role
 
+from .conftest import new_complaint
+
 pytestmark = pytest.mark.integration
 
 
 async def _complaint(intake: Any) -> str:
-    phone = f"+86138{random.randrange(10**8):08d}"
-    body = {
-        "channel": "web",
-        "kind": "complaint",
-        "customer": {"name": "刘洋", "phone": phone},
-        "description": "宽带三天无法上网",
-        "category": "billing",
-    }
-    agent = intake.token(Role.agent, "agent-grow")
-    reply = await intake.client.post("/v1/complaints", json=body, headers=agent)
-    assert reply.status_code == 201, reply.text
-    return str(reply.json()["id"])
+    return await new_complaint(intake, intake.token(Role.agent, "agent-grow"), category="billing")
 
 
 async def test_a_200000_character_note_is_refused_naming_the_field(intake: Any) -> None:

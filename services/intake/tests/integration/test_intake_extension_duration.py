@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 import pytest
@@ -12,27 +11,16 @@ import pytest
 from closeloop_shared.auth import Role
 from closeloop_shared.topics import COMPLAINT_LIFECYCLE
 
+from .conftest import new_complaint
+
 pytestmark = pytest.mark.integration
 EXTENDED = "closeloop.intake.complaint.extended.v1"
-
-
-async def _new_complaint(intake: Any, agent: dict[str, str]) -> str:
-    body = {
-        "channel": "web",
-        "kind": "complaint",
-        "customer": {"name": "张伟", "phone": f"+86139{random.randrange(10**8):08d}"},
-        "description": "账单重复扣费两次",
-        "received_by": "agent-007",
-    }
-    created = await intake.client.post("/v1/complaints", json=body, headers=agent)
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
 
 
 async def _extend_new_complaint(intake: Any, duration: str) -> tuple[str, Any]:
     """A new complaint and the response to extending it by ``duration``."""
     agent = intake.token(Role.agent, "agent-007")
-    cid = await _new_complaint(intake, agent)
+    cid = await new_complaint(intake, agent, received_by="agent-007")
     extend = {"reason": "needs a site visit", "customer_consented": True, "duration": duration}
     return cid, await intake.client.post(f"/v1/complaints/{cid}/extend", json=extend, headers=agent)
 

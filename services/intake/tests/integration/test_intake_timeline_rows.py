@@ -17,7 +17,7 @@ import pytest
 from closeloop_intake.adapters.timeline import ROWS, TimelineStore, row_id
 from closeloop_shared.auth import Role
 
-from .conftest import IntakeUnderTest, intake_settings, start_intake
+from .conftest import IntakeUnderTest, intake_settings, new_complaint, start_intake
 
 pytestmark = pytest.mark.integration
 AGENT = "agent-rows"
@@ -32,18 +32,7 @@ async def still(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[IntakeUnd
 
 
 async def complaint(intake: IntakeUnderTest) -> str:
-    body = {
-        "channel": "web",
-        "kind": "complaint",
-        "customer": {"name": "刘洋", "phone": f"+86138{random.randrange(10**8):08d}"},
-        "description": "宽带三天无法上网",
-        "category": "billing",
-    }
-    reply = await intake.client.post(
-        "/v1/complaints", json=body, headers=intake.token(Role.agent, AGENT)
-    )
-    assert reply.status_code == 201, reply.text
-    return str(reply.json()["id"])
+    return await new_complaint(intake, intake.token(Role.agent, AGENT), category="billing")
 
 
 async def note(intake: IntakeUnderTest, cid: str, text: str) -> None:
