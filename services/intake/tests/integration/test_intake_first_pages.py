@@ -16,6 +16,7 @@ from prometheus_client import REGISTRY
 from pymongo.asynchronous.collection import AsyncCollection
 
 from closeloop_intake.adapters.complaint_queries import (
+    EVERY_DATE,
     ComplaintFilter,
     complaint_query,
     search_complaints,
@@ -166,3 +167,24 @@ async def test_the_bounded_first_page_seeks_the_orders_index(
     assert scan["indexName"] == "department_1_due_at_1__id_1", plan
     (bounds,) = scan["indexBounds"]["due_at"]
     assert bounds != "[MinKey, MaxKey]", plan  # the range bounds the seek
+
+
+@pytest.mark.parametrize(
+    ("flt", "index"),
+    [
+        (ComplaintFilter(assignee="agent-1"), "assignee_1_due_at_1__id_1"),
+        (ComplaintFilter(department="billing"), "department_1_due_at_1__id_1"),
+        (ComplaintFilter(), "due_at_1__id_1"),
+    ],
+)
+async def test_the_whole_first_page_seeks_the_orders_index_without_a_hint(
+    complaints: AsyncCollection[Document], flt: ComplaintFilter, index: str
+) -> None:
+    rng = random.Random(5)
+    await complaints.insert_many([complaint(i, rng) for i in range(50)])
+    query = complaint_query(flt, {"due_at": {"$gte": EVERY_DATE}})
+    plan = await complaints.find(query).sort([("due_at", 1), ("_id", 1)]).limit(22).explain()
+    scan = plan["queryPlanner"]["winningPlan"]
+    while "inputStage" in scan:
+        scan = scan["inputStage"]
+    assert (scan["stage"], scan["indexName"]) == ("IXSCAN", index), plan

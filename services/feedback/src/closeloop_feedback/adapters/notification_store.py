@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from closeloop_feedback.adapters.event_outbox import outbox_index, push_events
-from closeloop_shared.mongo import Document, IndexSpec
+from closeloop_shared.mongo import Document, IndexSpec, count_matching
 
 COLLECTION = "notifications"
 INDEXES = [
@@ -169,7 +169,7 @@ class NotificationStore:
         return [doc async for doc in cursor.sort("created_at", 1)]
 
     async def count(self, status: str) -> int:
-        return await self._coll.count_documents({"status": status})
+        return await count_matching(self._coll, {"status": status})
 
 
 async def deliver_due(

@@ -25,7 +25,7 @@ from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 from closeloop_routing.adapters.outbox_entries import to_entry
 from closeloop_routing.domain.ownership import Ownership, Placement
 from closeloop_shared.events.envelope import CloudEvent
-from closeloop_shared.mongo import APPLIED_EVENTS_KEPT, Document, IndexSpec
+from closeloop_shared.mongo import APPLIED_EVENTS_KEPT, Document, IndexSpec, count_matching
 
 COLLECTION = "routings"
 INDEXES = [
@@ -242,7 +242,7 @@ class RoutingStore:
         """How many complaints are assigned or waiting in each of ``departments``."""
         counts = {}
         for department in departments:
-            counts[department] = await self._coll.count_documents(open_filter(department))
+            counts[department] = await count_matching(self._coll, open_filter(department))
         return counts
 
     async def departments_with_queue(self) -> list[str]:
