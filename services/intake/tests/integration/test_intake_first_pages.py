@@ -63,6 +63,14 @@ def complaint(i: int, rng: random.Random) -> Document:
     }
 
 
+def leaf_stage(plan: dict[str, Any]) -> dict[str, Any]:
+    """The stage the winning plan reads documents through (IXSCAN or COLLSCAN)."""
+    stage: dict[str, Any] = plan["queryPlanner"]["winningPlan"]
+    while "inputStage" in stage:
+        stage = stage["inputStage"]
+    return stage
+
+
 def reads(kind: str) -> float:
     value = REGISTRY.get_sample_value("closeloop_intake_first_page_reads_total", {"read": kind})
     return value or 0.0
@@ -160,9 +168,7 @@ async def test_the_bounded_first_page_seeks_the_orders_index(
     assert end is not None
     query = complaint_query(flt, {"due_at": {"$lte": end}})
     plan = await complaints.find(query).sort([("due_at", 1), ("_id", 1)]).limit(22).explain()
-    scan = plan["queryPlanner"]["winningPlan"]
-    while "inputStage" in scan:
-        scan = scan["inputStage"]
+    scan = leaf_stage(plan)
     assert scan["stage"] == "IXSCAN", plan
     assert scan["indexName"] == "department_1_due_at_1__id_1", plan
     (bounds,) = scan["indexBounds"]["due_at"]
@@ -184,7 +190,5 @@ async def test_the_whole_first_page_seeks_the_orders_index_without_a_hint(
     await complaints.insert_many([complaint(i, rng) for i in range(50)])
     query = complaint_query(flt, {"due_at": {"$gte": EVERY_DATE}})
     plan = await complaints.find(query).sort([("due_at", 1), ("_id", 1)]).limit(22).explain()
-    scan = plan["queryPlanner"]["winningPlan"]
-    while "inputStage" in scan:
-        scan = scan["inputStage"]
+    scan = leaf_stage(plan)
     assert (scan["stage"], scan["indexName"]) == ("IXSCAN", index), plan
