@@ -33,6 +33,10 @@ class ServiceSettings(BaseSettings):
     # accept the public development keys. `make run` and the tests set development.
     env: Literal["development", "test", "production"] = "production"
     log_level: str = "INFO"
+    gc_freeze: bool = Field(
+        default=True,
+        description="exempt the start-up heap from full garbage-collector passes (see heap.py)",
+    )
     http_host: str = "127.0.0.1"
     # Proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR networks, comma-
     # separated, "*" for any): the ingress or reverse proxy in front, never the internet.

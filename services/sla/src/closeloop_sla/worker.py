@@ -7,6 +7,7 @@ from typing import Any
 
 import faust
 
+from closeloop_shared.heap import freeze_startup_heap
 from closeloop_shared.observability.logging import configure_logging
 from closeloop_sla.adapters.http_server import HttpService
 from closeloop_sla.bootstrap import connect_policies
@@ -37,6 +38,11 @@ class SlaWorker(faust.Worker):
     async def on_first_start(self) -> None:
         await connect_policies(self.parts)
         await super().on_first_start()
+
+    async def on_startup_finished(self) -> None:
+        await super().on_startup_finished()
+        if self.parts.settings.gc_freeze:
+            freeze_startup_heap()
 
     async def on_shutdown(self) -> None:
         await super().on_shutdown()

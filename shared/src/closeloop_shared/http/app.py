@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 
+from closeloop_shared.heap import freeze_startup_heap
 from closeloop_shared.http.database_guard import install_database_guard
 from closeloop_shared.http.docs import install_docs
 from closeloop_shared.http.errors import install_error_handlers
@@ -74,19 +76,40 @@ def create_app(
     return app
 
 
-def run_service(app: FastAPI, settings: ServiceSettings) -> None:
+def run_service(app: FastAPI | Callable[[], FastAPI], settings: ServiceSettings) -> None:
     """Serve ``app`` until SIGTERM/SIGINT; uvicorn runs the lifespan shutdown, which stops
-    consumers after their current record and commits (graceful shutdown)."""
+    consumers after their current record and commits (graceful shutdown). ``app`` may be a
+    function that builds it, called inside the event loop, for a service whose clients need
+    a running loop when they are created."""
     configure_logging(settings.service_name, settings.log_level)
     problems = settings.check_production()
     if problems:
         raise SystemExit(refusal(settings, problems))
-    server = uvicorn.Server(server_config(app, settings))
-    on_exit_request(lambda: setattr(server, "should_exit", True))
-    asyncio.run(server.serve())
+    asyncio.run(_serve(app, settings))
     reason = exit_reason()
     if reason is not None:  # a consumer could not go on: let the supervisor restart us
         raise SystemExit(f"stopped for a restart: {reason}")
+
+
+async def _serve(app: FastAPI | Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    built = app if isinstance(app, FastAPI) else app()
+    server = FreezingServer(server_config(built, settings), freeze_heap=settings.gc_freeze)
+    on_exit_request(lambda: setattr(server, "should_exit", True))
+    await server.serve()
+
+
+class FreezingServer(uvicorn.Server):
+    """Uvicorn's server, which freezes the heap built so far once start-up is over (lifespan
+    run, socket bound): see closeloop_shared.heap."""
+
+    def __init__(self, config: uvicorn.Config, *, freeze_heap: bool) -> None:
+        super().__init__(config)
+        self._freeze_heap = freeze_heap
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self._freeze_heap and self.started:
+            freeze_startup_heap()
 
 
 def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
