@@ -36,6 +36,12 @@ class AuditSettings(ServiceSettings):
     audit_verify_interval_s: float = Field(
         default=60, gt=0, description="pause between two background verifications of the log"
     )
+    audit_full_verify_interval_s: float = Field(
+        default=3600,
+        gt=0,
+        description="a background verification reads the whole log again at least this often;"
+        " the others continue from the last verified checkpoint",
+    )
     audit_dlq_poll_interval_s: float = Field(default=15, gt=0)
     audit_consumer_group: str = Field(
         default="audit-log", description="one group: the log is a single sequence"

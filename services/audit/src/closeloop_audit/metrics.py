@@ -14,7 +14,13 @@ AUDIT_CHAIN_LENGTH = Gauge(
 )
 AUDIT_VERIFY_OK = Gauge(
     "closeloop_audit_verify_ok",
-    "1 if the last full verification of the audit log passed, 0 if it failed",
+    "1 if the last verification of the audit log (whole or continued) passed, 0 if it failed",
+)
+AUDIT_VERIFIED_ENTRIES = Counter(
+    "closeloop_audit_verified_entries_total",
+    "Entries read and verified, by pass: whole (the log from seq 1) or continued (after the"
+    " last verified checkpoint)",
+    ["pass"],
 )
 AUDIT_CHECKPOINTS = Counter(
     "closeloop_audit_checkpoints_total",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import orjson
 from closeloop_audit.adapters.signing import key_id_of, verify_signature
 from closeloop_audit.domain.checkpoint import Checkpoint
 from closeloop_audit.domain.jsonl import verify_jsonl
-from closeloop_audit.domain.verify import VerificationReport, verify_entries
+from closeloop_audit.domain.verify import VerificationReport, VerifiedPrefix, verify_entries
 
 __all__ = [
     "BAD_SIGNATURE",
@@ -47,10 +47,14 @@ class Verdict:
     root: str | None
     checkpoints_checked: int
     key_pinned: bool
+    # where the next pass may continue from (see VerifiedPrefix); not part of the answer
+    resume: VerifiedPrefix | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
-        return asdict(self)
+        fields = asdict(self)
+        del fields["resume"]
+        return fields
 
 
 def _fingerprints(keys: Iterable[str]) -> dict[str, str]:
@@ -108,7 +112,7 @@ def _verdict(
         detail = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
         return Verdict(
             False, report.entries, None, BAD_SIGNATURE, detail, report.root, checked, pinned
-        )
+        )  # no resume: the next pass must read the signatures again
     return Verdict(
         ok=report.ok,
         entries=report.entries,
@@ -118,6 +122,7 @@ def _verdict(
         root=report.root,
         checkpoints_checked=checked,
         key_pinned=pinned,
+        resume=report.resume,
     )
 
 
@@ -128,16 +133,23 @@ def verify_log(
     trusted_keys: Collection[str] | None = None,
     on_progress: Progress | None = None,
     progress_every: int = 100_000,
+    start: VerifiedPrefix | None = None,
 ) -> Verdict:
     """Verify entries (dicts in ascending seq order) against signed checkpoints.
 
     ``trusted_keys`` (base64 Ed25519 public keys, current and retired) pin the signers;
     without them each checkpoint is checked against the key it carries, which proves
-    integrity but not origin (``key_pinned`` is then False).
+    integrity but not origin (``key_pinned`` is then False). With ``start`` (an earlier
+    verdict's ``resume``), ``entries`` begin after it and only checkpoints of its size or
+    more count.
     """
     pairs, problems = _sort_checkpoints(checkpoints, trusted_keys)
     report = verify_entries(
-        entries, checkpoints=pairs, on_progress=on_progress, progress_every=progress_every
+        entries,
+        checkpoints=pairs,
+        on_progress=on_progress,
+        progress_every=progress_every,
+        start=start,
     )
     return _verdict(report, len(pairs), problems, trusted_keys is not None)
 

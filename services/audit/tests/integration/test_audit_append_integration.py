@@ -5,19 +5,18 @@ can insert and find but never update or delete."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from audit_support import records, writer
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
-from closeloop_audit.adapters.checkpoint_store import CheckpointStore
 from closeloop_audit.adapters.db_privileges import ensure_append_only_user
-from closeloop_audit.adapters.entry_store import INDEXES, EntryStore
+from closeloop_audit.adapters.entry_store import INDEXES
 from closeloop_audit.adapters.log_reader import open_client
-from closeloop_audit.domain.records import RawRecord
 from closeloop_audit.service.log_writer import LogDamaged, LogWriter
 from closeloop_audit.service.verifier import verify_database
 from closeloop_devstack.mongo import MongoServer
@@ -26,35 +25,6 @@ from closeloop_shared.mongo import Document, connect, ensure_indexes
 from closeloop_shared.settings import DEV_PII_KEY
 
 pytestmark = pytest.mark.integration
-
-
-def records(start: int, count: int, topic: str = "routing.events.v1") -> list[RawRecord]:
-    return [
-        RawRecord(
-            topic,
-            i % 3,
-            i,
-            f"CMP-{i % 7}".encode(),
-            b'{"n":%d}' % i,
-            {"ce_id": f"evt-{i}", "ce_type": "closeloop.test.thing.v1"},
-        )
-        for i in range(start, start + count)
-    ]
-
-
-def writer(db: AsyncDatabase[Document]) -> LogWriter:
-    return LogWriter(EntryStore(db), CheckpointStore(db), Sealer(DEV_PII_KEY))
-
-
-@pytest.fixture
-async def audit_db(
-    mongo_uri: str, unique_name: Callable[[str], str]
-) -> AsyncIterator[AsyncDatabase[Document]]:
-    client: AsyncMongoClient[Document] = connect(mongo_uri, app_name="audit-test")
-    db = client[unique_name("audit")]
-    await ensure_indexes(db, INDEXES)
-    yield db
-    await client.close()
 
 
 async def event_ids(db: AsyncDatabase[Document]) -> list[str]:

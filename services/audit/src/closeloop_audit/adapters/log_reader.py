@@ -31,15 +31,19 @@ class LogReader:
     def __init__(self, client: Client, db_name: str) -> None:
         self._db = client[db_name]
 
-    def checkpoints(self) -> list[Checkpoint]:
-        """Every checkpoint, oldest first."""
-        cursor = self._db[CHECKPOINTS].find({}, sort=[("_id", ASCENDING)])
+    def checkpoints(self, *, from_size: int = 0) -> list[Checkpoint]:
+        """Every checkpoint of ``from_size`` entries or more, oldest first."""
+        cursor = self._db[CHECKPOINTS].find({"_id": {"$gte": from_size}}, sort=[("_id", ASCENDING)])
         return [Checkpoint.from_dict(doc) for doc in cursor]
 
-    def entries(self, *, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
-        """Every entry as stored, ascending by seq, without the sealed payloads."""
+    def entries(self, *, after: int = 0, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
+        """Every entry after seq ``after`` as stored, ascending by seq, without the sealed
+        payloads."""
         cursor = self._db[ENTRIES].find(
-            {}, {"payload_sealed": 0}, sort=[("_id", ASCENDING)], batch_size=batch_size
+            {"_id": {"$gt": after}},
+            {"payload_sealed": 0},
+            sort=[("_id", ASCENDING)],
+            batch_size=batch_size,
         )
         yield from cursor
 

@@ -13,18 +13,19 @@ conversions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any, TypeVar
 
 from closeloop_audit.domain.chain import FIRST_SEQ, GENESIS_HASH, AuditEntry, entry_signing_bytes
 from closeloop_audit.domain.diagnosis import Finding, Problem, diagnose
-from closeloop_audit.domain.merkle import EMPTY_ROOT, MerkleAccumulator
+from closeloop_audit.domain.merkle import MerkleAccumulator
 
 __all__ = [
     "Checkpoint",
     "Problem",
     "VerificationReport",
+    "VerifiedPrefix",
     "inspect_record",
     "run_verification",
     "verify_entries",
@@ -34,6 +35,25 @@ Item = TypeVar("Item")
 Checkpoint = tuple[int, str]
 Inspection = tuple[int, Any, Any, bytes]
 _BATCH = 1024  # leaves hashed into the Merkle state at a time
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPrefix:
+    """Where a verification may continue from: entries 1..``seq`` verified, and ``seq`` the
+    size of a checkpoint their Merkle root matched. Ending at a checkpoint, not at the last
+    entry, means the entries after it are read again by the next pass, so a checkpoint
+    stored late (after that pass read the checkpoints) is still compared with its entries.
+    """
+
+    seq: int
+    last_hash: str
+    before_last: str | None
+    peaks: tuple[bytes, ...]
+
+    @classmethod
+    def empty(cls) -> VerifiedPrefix:
+        """Nothing verified yet: the chain starts at the genesis hash."""
+        return cls(FIRST_SEQ - 1, GENESIS_HASH, None, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +72,7 @@ class VerificationReport:
     problem: Problem | None
     detail: str
     root: str | None
+    resume: VerifiedPrefix | None = field(default=None, compare=False)
 
 
 def inspect_record(record: Mapping[str, Any]) -> Inspection | None:
@@ -76,8 +97,10 @@ def verify_entries(
     checkpoints: Iterable[Checkpoint] = (),
     on_progress: Callable[[int], None] | None = None,
     progress_every: int = 100_000,
+    start: VerifiedPrefix | None = None,
 ) -> VerificationReport:
-    """Verify a log read in ascending seq order (entries or their dicts), from seq 1.
+    """Verify a log read in ascending seq order (entries or their dicts), from seq 1, or
+    from the entry after ``start`` (a previous report's ``resume``) when given.
 
     Each entry must hash to its ``entry_hash``, link to its predecessor's hash and carry
     the next seq. ``checkpoints`` are (tree_size, hex root) pairs, checked as the tree
@@ -92,6 +115,7 @@ def verify_entries(
         checkpoints=checkpoints,
         on_progress=on_progress,
         progress_every=progress_every,
+        start=start,
     )
 
 
@@ -104,29 +128,36 @@ def run_verification(
     checkpoints: Iterable[Checkpoint] = (),
     on_progress: Callable[[int], None] | None = None,
     progress_every: int = 100_000,
+    start: VerifiedPrefix | None = None,
 ) -> VerificationReport:
     """The verification loop over any item type (see the module docstring).
 
     ``to_record`` turns an item into a dict for diagnosing a break; ``genesis`` is
-    ``GENESIS_HASH`` in the inspector's representation.
+    ``GENESIS_HASH`` in the inspector's representation. ``start`` continues a verified
+    prefix: ``items`` then begin at the entry after it, and checkpoints smaller than it are
+    ignored.
     """
-    pending = sorted((size, root.lower()) for size, root in checkpoints)
+    begin = start or VerifiedPrefix.empty()
+    tree = MerkleAccumulator(begin.seq, begin.peaks)
+    pending = sorted((size, root.lower()) for size, root in checkpoints if size >= begin.seq)
     if pending and pending[0][0] < 0:
         raise ValueError("checkpoint tree sizes must be >= 0")
-    matched, matched_root = 0, EMPTY_ROOT.hex()  # last confirmed checkpoint
-    while pending and pending[0][0] == 0:
+    matched, matched_root = begin.seq, tree.root().hex()  # last confirmed checkpoint
+    resume = begin
+    while pending and pending[0][0] == begin.seq:
         if pending.pop(0)[1] != matched_root:
-            finding = Finding(Problem.ROOT_MISMATCH, FIRST_SEQ, "the empty-tree root differs")
-            return _failed(finding, 0, matched_root)
+            empty = begin.seq == FIRST_SEQ - 1
+            detail = "the empty-tree root differs" if empty else f"tree size {begin.seq} differs"
+            finding = Finding(Problem.ROOT_MISMATCH, begin.seq + 1, detail)
+            return _failed(finding, begin.seq, matched_root)
     next_checkpoint = pending[0][0] if pending else -1
     every = progress_every if on_progress is not None and progress_every > 0 else -1
     countdown = every
 
-    tree = MerkleAccumulator()
     batch: list[bytes] = []  # leaves not yet in ``tree``; hashed in bulk for speed
-    last_seq = FIRST_SEQ - 1
-    last_hash: Any = genesis
-    before_last: Any = None  # hash of the entry before the last one
+    last_seq = begin.seq
+    last_hash: Any = _like(genesis, begin.last_hash)
+    before_last: Any = None if begin.before_last is None else _like(genesis, begin.before_last)
     for item in items:
         found = inspect(item)
         if found is None or found[0] != last_seq + 1 or found[1] != last_hash:
@@ -148,6 +179,7 @@ def run_verification(
                 finding = Finding(Problem.ROOT_MISMATCH, matched + 1, detail)
                 return _failed(finding, matched, matched_root)
             matched, matched_root = size, root
+            resume = VerifiedPrefix(size, _text(last_hash), _text(before_last), tree.peaks)
             next_checkpoint = pending[0][0] if pending else -1
         if countdown > 0:
             countdown -= 1
@@ -171,7 +203,17 @@ def run_verification(
         problem=None,
         detail=f"{last_seq} entries verified",
         root=tree.root().hex(),
+        resume=resume,
     )
+
+
+def _like(genesis: object, digest: str) -> object:
+    """A hex digest in the inspector's representation (ASCII bytes for raw JSON lines)."""
+    return digest.encode("ascii") if isinstance(genesis, bytes) else digest
+
+
+def _text(digest: object) -> str:
+    return digest.decode("ascii") if isinstance(digest, bytes) else str(digest)
 
 
 def _broken(

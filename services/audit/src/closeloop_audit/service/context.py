@@ -52,7 +52,12 @@ class AuditContext:
         )
         sync_client = open_client(settings.mongo_uri)  # connects lazily, on first use
         trusted = [signer.public_key_b64, *settings.audit_retired_public_keys]
-        verifier = Verifier(sync_client, settings.database_name, trusted_keys=trusted)
+        verifier = Verifier(
+            sync_client,
+            settings.database_name,
+            trusted_keys=trusted,
+            whole_every_s=settings.audit_full_verify_interval_s,
+        )
         return cls(
             settings=settings,
             entries=entries,
