@@ -6,11 +6,12 @@ Claiming, leases and retries are the customer outbox's (:class:`NotificationStor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from closeloop_feedback.adapters.notification_store import NotificationStore
 from closeloop_shared.mongo import Document, IndexSpec
@@ -20,6 +21,7 @@ INDEXES = [
     IndexSpec(COLLECTION, [("status", 1), ("next_attempt_at", 1)]),
     IndexSpec(COLLECTION, [("recipient", 1), ("read", 1), ("created_at", -1)]),
 ]
+DUPLICATE_KEY = 11000
 INBOX = "email"  # the channel whose documents are the recipients' list entries
 
 
@@ -29,13 +31,21 @@ class StaffNotificationStore(NotificationStore):
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         super().__init__(db, COLLECTION)
 
-    async def add(self, doc: Document) -> bool:
-        """Insert once; False when it exists (a redelivered event)."""
+    async def add_all(self, docs: Sequence[Document]) -> list[Document]:
+        """Insert each document once, all in one command (one commit for every recipient of
+        an event, not one each); returns those inserted, without the ones that exist (a
+        redelivered event)."""
+        if not docs:
+            return []
         try:
-            await self._coll.insert_one(doc)
-            return True
-        except DuplicateKeyError:
-            return False
+            await self._coll.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            existing = {error["index"] for error in errors}
+            return [doc for index, doc in enumerate(docs) if index not in existing]
+        return list(docs)
 
     async def for_recipient(
         self, recipient: str, *, unread_only: bool = False, limit: int = 50

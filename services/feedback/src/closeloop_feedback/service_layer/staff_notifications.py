@@ -146,8 +146,8 @@ class StaffNotifications:
             "created_at": now,
             "history": [],
         }
-        for delivery in deliveries(notice, on_call=on_call, hours=hours, now=now):
-            doc = {
+        docs: list[Document] = [
+            {
                 **base,
                 "_id": notification_id(trigger_id, f"staff:{delivery.recipient}"),
                 "channel": INBOX,
@@ -155,19 +155,21 @@ class StaffNotifications:
                 "read": False,
                 "next_attempt_at": delivery.send_at,
             }
-            if await self._store.add(doc):
-                STAFF_NOTIFICATIONS.labels(INBOX, notice.kind.value, "created").inc()
+            for delivery in deliveries(notice, on_call=on_call, hours=hours, now=now)
+        ]
         if notice.department in self._webhooks:
             send_at = now if notice.urgent else hours.next_working_time(now)
-            doc = {
-                **base,
-                "_id": notification_id(trigger_id, f"staff-im:{notice.department}"),
-                "channel": IM,
-                "recipient": None,
-                "next_attempt_at": send_at,
-            }
-            if await self._store.add(doc):
-                STAFF_NOTIFICATIONS.labels(IM, notice.kind.value, "created").inc()
+            docs.append(
+                {
+                    **base,
+                    "_id": notification_id(trigger_id, f"staff-im:{notice.department}"),
+                    "channel": IM,
+                    "recipient": None,
+                    "next_attempt_at": send_at,
+                }
+            )
+        for doc in await self._store.add_all(docs):
+            STAFF_NOTIFICATIONS.labels(doc["channel"], notice.kind.value, "created").inc()
 
     def _hours(self, entry: DirectoryEntry | None) -> WorkingHours:
         raw: dict[str, Any] | None = entry.working_hours if entry else None

@@ -1,0 +1,42 @@
+"""The staff notification store against the real database: every recipient of an event is
+inserted in one command, and a redelivered event inserts only what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from closeloop_feedback.adapters.staff_notification_store import StaffNotificationStore
+from closeloop_shared.mongo import Document, connect
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def db(
+    mongo_uri: str, unique_name: Callable[[str], str]
+) -> AsyncIterator[AsyncDatabase[Document]]:
+    client = connect(mongo_uri, app_name="feedback-test")
+    yield client[unique_name("feedback")]
+    await client.close()
+
+
+def _notice(recipient: str) -> Document:
+    return {"_id": f"evt-1:staff:{recipient}", "recipient": recipient, "status": "pending"}
+
+
+async def test_a_redelivered_event_inserts_only_the_missing_recipients(
+    db: AsyncDatabase[Document],
+) -> None:
+    store = StaffNotificationStore(db)
+    first = await store.add_all([_notice("li"), _notice("wang")])
+    assert [doc["recipient"] for doc in first] == ["li", "wang"]
+
+    again = await store.add_all([_notice("li"), _notice("wang"), _notice("zhao")])
+    assert [doc["recipient"] for doc in again] == ["zhao"]
+    assert await store.add_all([_notice("li")]) == []
+    assert await store.add_all([]) == []
+    stored = sorted([doc["_id"] async for doc in db.staff_notifications.find({})])
+    assert stored == [f"evt-1:staff:{name}" for name in ("li", "wang", "zhao")]
