@@ -22,6 +22,10 @@ from closeloop_feedback.insights.read_model import COLLECTION
 from closeloop_shared.mongo import Document
 
 FACT_FIELDS = {"applied_events": 0}
+# Documents per cursor batch. Without it the server's second batch holds everything left
+# (up to 16 MB), and the driver decodes a whole batch in one go while holding the event
+# loop: 320 ms for 10,000 complaints, during which the service answered nobody.
+FACT_BATCH = 500
 _GROUP_STATUSES = {
     StatusGroup.resolved: ["resolved"],
     StatusGroup.closed: ["closed", "archived"],
@@ -86,7 +90,8 @@ class InsightReads:
         self._coll = db[COLLECTION]
 
     async def _facts(self, query: dict[str, Any]) -> list[ComplaintFacts]:
-        return [facts_from(doc) async for doc in self._coll.find(query, FACT_FIELDS)]
+        cursor = self._coll.find(query, FACT_FIELDS, batch_size=FACT_BATCH)
+        return [facts_from(doc) async for doc in cursor]
 
     async def stream_received_between(
         self, start: datetime, end: datetime, departments: Sequence[str] | None = None
@@ -94,7 +99,7 @@ class InsightReads:
         """The KPI cohort one complaint at a time, as the cursor's batches arrive (a window
         of up to two years never sits in memory at once)."""
         query = _scoped({"received_at": {"$gte": start, "$lt": end}}, departments)
-        async for doc in self._coll.find(query, FACT_FIELDS, batch_size=500):
+        async for doc in self._coll.find(query, FACT_FIELDS, batch_size=FACT_BATCH):
             yield facts_from(doc)
 
     async def active_between(
