@@ -9,9 +9,25 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_devstack.smtp_sink import SmtpSinkProcess
 from closeloop_feedback.testing import FeedbackUnderTest, Gateway, settings_for, start_feedback
+from closeloop_shared.mongo import Document, connect
+
+
+@pytest.fixture
+async def db(
+    mongo_uri: str, unique_name: Callable[[str], str]
+) -> AsyncIterator[AsyncDatabase[Document]]:
+    """A fresh database in the real server, dropped afterwards."""
+    client = connect(mongo_uri, app_name="feedback-test")
+    name = unique_name("fb")[-40:]
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ overwrite the newer attempt's result."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,22 +15,9 @@ from closeloop_feedback.adapters.notification_store import (
     NewNotification,
     NotificationStore,
 )
-from closeloop_shared.mongo import Document, connect
+from closeloop_shared.mongo import Document
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def db(
-    mongo_uri: str, unique_name: Callable[[str], str]
-) -> AsyncIterator[AsyncDatabase[Document]]:
-    client = connect(mongo_uri, app_name="feedback-outbox-test")
-    name = unique_name("fb")[-40:]
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
 
 
 def _notification(nid: str, now: datetime) -> NewNotification:

@@ -3,24 +3,13 @@ inserted in one command, and a redelivered event inserts only what is missing.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from closeloop_feedback.adapters.staff_notification_store import StaffNotificationStore
-from closeloop_shared.mongo import Document, connect
+from closeloop_shared.mongo import Document
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def db(
-    mongo_uri: str, unique_name: Callable[[str], str]
-) -> AsyncIterator[AsyncDatabase[Document]]:
-    client = connect(mongo_uri, app_name="feedback-test")
-    yield client[unique_name("feedback")]
-    await client.close()
 
 
 def _notice(recipient: str) -> Document:
