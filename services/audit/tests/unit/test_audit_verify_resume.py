@@ -114,3 +114,11 @@ def test_a_missing_tail_under_a_checkpoint_is_found_after_a_prefix() -> None:
     prefix = _first_pass(log, 25, (10, 20))
     report = verify_entries(_after(log, prefix)[:5], checkpoints=[(30, roots[30])], start=prefix)
     assert _problem(report) == (Problem.MISSING, 26)
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_a_negative_checkpoint_size_is_refused_with_or_without_a_prefix(resumed: bool) -> None:
+    log = _log()
+    prefix = _first_pass(log, 25, (10, 20)) if resumed else None
+    with pytest.raises(ValueError, match=">= 0"):
+        verify_entries(log[20:] if resumed else log, checkpoints=[(-1, "0" * 64)], start=prefix)

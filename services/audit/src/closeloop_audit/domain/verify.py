@@ -139,9 +139,10 @@ def run_verification(
     """
     begin = start or VerifiedPrefix.empty()
     tree = MerkleAccumulator(begin.seq, begin.peaks)
-    pending = sorted((size, root.lower()) for size, root in checkpoints if size >= begin.seq)
+    pending = sorted((size, root.lower()) for size, root in checkpoints)
     if pending and pending[0][0] < 0:
         raise ValueError("checkpoint tree sizes must be >= 0")
+    pending = [(size, root) for size, root in pending if size >= begin.seq]
     matched, matched_root = begin.seq, tree.root().hex()  # last confirmed checkpoint
     resume = begin
     while pending and pending[0][0] == begin.seq:
