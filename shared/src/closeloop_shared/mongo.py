@@ -20,6 +20,8 @@ from pymongo.monitoring import _EventListener
 Document = dict[str, Any]
 
 # Bound the list of applied event ids kept on one document (a complaint sees few hundred).
+# The server's error code for a write refused by a unique index (a document already there).
+DUPLICATE_KEY = 11000
 APPLIED_EVENTS_KEPT = 500
 
 

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from closeloop_audit.domain.chain import AuditEntry
-from closeloop_shared.mongo import Document, IndexSpec
+from closeloop_shared.mongo import DUPLICATE_KEY, Document, IndexSpec
 
 ENTRIES = "entries"
 INDEXES = [
@@ -44,7 +44,6 @@ _ENTRY_FIELDS = {
         "entry_hash",
     )
 }
-_DUPLICATE_KEY = 11000
 
 
 class ChainConflict(Exception):
@@ -88,7 +87,7 @@ class EntryStore:
             await self._coll.insert_many([_document(item) for item in items], ordered=True)
         except BulkWriteError as exc:
             codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
-            if _DUPLICATE_KEY in codes:
+            if DUPLICATE_KEY in codes:
                 raise ChainConflict(str(exc)[:300]) from exc
             raise
         except DuplicateKeyError as exc:

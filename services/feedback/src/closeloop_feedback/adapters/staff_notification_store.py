@@ -14,14 +14,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from closeloop_feedback.adapters.notification_store import NotificationStore
-from closeloop_shared.mongo import Document, IndexSpec
+from closeloop_shared.mongo import DUPLICATE_KEY, Document, IndexSpec
 
 COLLECTION = "staff_notifications"
 INDEXES = [
     IndexSpec(COLLECTION, [("status", 1), ("next_attempt_at", 1)]),
     IndexSpec(COLLECTION, [("recipient", 1), ("read", 1), ("created_at", -1)]),
 ]
-DUPLICATE_KEY = 11000
 INBOX = "email"  # the channel whose documents are the recipients' list entries
 
 

@@ -25,7 +25,13 @@ from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 from closeloop_routing.adapters.outbox_entries import to_entry
 from closeloop_routing.domain.ownership import Ownership, Placement
 from closeloop_shared.events.envelope import CloudEvent
-from closeloop_shared.mongo import APPLIED_EVENTS_KEPT, Document, IndexSpec, count_matching
+from closeloop_shared.mongo import (
+    APPLIED_EVENTS_KEPT,
+    DUPLICATE_KEY,
+    Document,
+    IndexSpec,
+    count_matching,
+)
 
 COLLECTION = "routings"
 INDEXES = [
@@ -83,9 +89,6 @@ def ownership_fields(ownership: Ownership) -> Document:
         "co_owners": list(ownership.co_owners),
         "first_contact_owner": ownership.first_contact_owner,
     }
-
-
-DUPLICATE_KEY = 11000
 
 
 def _first(doc: Document, cause: str, events: Sequence[CloudEvent]) -> Document:
